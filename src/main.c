@@ -1,0 +1,139 @@
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "args.h"
+#include "commands.h"
+#include "log.h"
+
+struct command {
+	const char *name;
+	int (*run)(struct args *a);
+	const char *usage;	/* the arguments after the name */
+	const char *summary;	/* one line for the command list */
+	const char *help;	/* the options, one per line; may be empty */
+};
+
+static const struct command commands[] = {
+	{ "version", cmd_version, "",
+	    "print the versions of keepcert and BearSSL and the build target", "" },
+	{ "help", cmd_help, "[COMMAND]",
+	    "describe every command, or one command and its options", "" },
+};
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+print_overview(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+	    "usage: keepcert [-c FILE] [-v|-q] COMMAND [OPTIONS]\n"
+	    "\n"
+	    "Obtains and renews certificates from an ACME CA (RFC 8555).\n"
+	    "\n"
+	    "commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+	    "\n"
+	    "global options:\n"
+	    "  -c, --config FILE  configuration file (default /etc/keepcert/keepcert.conf)\n"
+	    "  -v, --verbose      explain each step; twice for protocol details\n"
+	    "  -q, --quiet        print errors only\n"
+	    "\n"
+	    "exit status: 0 done or nothing due, 1 a certificate failed, 2 usage or config error\n");
+}
+
+/* see commands.h */
+int
+cmd_version(struct args *a)
+{
+	const char *value;
+
+	if (args_next(a, NULL, &value) != 0 || a->operand_count != 0) {
+		log_error("%s", a->operand_count != 0 ? "version: takes no arguments" : error_text());
+		return EXIT_USAGE;
+	}
+	printf("keepcert %s (BearSSL %s, %s)\n", KEEPCERT_VERSION, BEARSSL_VERSION, KEEPCERT_TARGET);
+	return EXIT_OK;
+}
+
+/* see commands.h */
+int
+cmd_help(struct args *a)
+{
+	const struct command *c;
+	const char *value;
+
+	if (args_next(a, NULL, &value) != 0 || a->operand_count > 1) {
+		log_error("%s", a->operand_count > 1 ? "help: takes at most one command name" : error_text());
+		return EXIT_USAGE;
+	}
+	if (a->operand_count == 0) {
+		print_overview(stdout);
+		return EXIT_OK;
+	}
+
+	c = find_command(a->operands[0]);
+	if (c == NULL) {
+		log_error("help: unknown command '%s'; run 'keepcert help' for the list", a->operands[0]);
+		return EXIT_USAGE;
+	}
+	printf("usage: keepcert %s%s%s\n\n%s\n", c->name, c->usage[0] != '\0' ? " " : "", c->usage,
+	    c->summary);
+	if (c->help[0] != '\0')
+		printf("\noptions:\n%s", c->help);
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct command *c;
+	struct args a;
+	int i = 1, used;
+
+	/* Keys and state are private by default; files meant to be shared get chmod explicitly. */
+	umask(077);
+
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			print_overview(stdout);
+			return EXIT_OK;
+		}
+		if (strcmp(argv[i], "--version") == 0)
+			break;
+		used = args_global(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+		if (used == 0) {
+			log_error("unknown option %s; run 'keepcert help' for the list", argv[i]);
+			return EXIT_USAGE;
+		}
+		i += used;
+	}
+
+	if (i == argc) {
+		print_overview(stderr);
+		return EXIT_USAGE;
+	}
+
+	c = find_command(strcmp(argv[i], "--version") == 0 ? "version" : argv[i]);
+	if (c == NULL) {
+		log_error("unknown command '%s'; run 'keepcert help' for the list", argv[i]);
+		return EXIT_USAGE;
+	}
+
+	args_init(&a, argc - i, argv + i);
+	a.command = c->name;
+	return c->run(&a);
+}
