@@ -1,0 +1,27 @@
+/*
+ * PEM (RFC 7468): reading every block of a file and writing blocks.
+ *
+ * NOTE: this header is the contract other layers code against; the
+ * formats implementation may add declarations but keeps these.
+ */
+#ifndef KEEPCERT_PEM_H
+#define KEEPCERT_PEM_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define PEM_LABEL_MAX 64
+
+/*
+ * Find the next PEM block at or after *POS (before END), decode its base64
+ * into DER (appended), copy its label into LABEL, and move *POS past it.
+ * CRLF line ends, trailing whitespace and text between blocks are accepted.
+ * Returns 1 for a block, 0 when no block remains, -1 for a malformed block.
+ */
+int pem_next(const char **pos, const char *end, char label[PEM_LABEL_MAX], struct buf *der);
+
+/* Append one block with 64-column lines and a final newline. */
+void pem_write(struct buf *out, const char *label, const void *der, size_t len);
+
+#endif
