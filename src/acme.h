@@ -119,6 +119,9 @@ enum acme_status acme_status_parse(const char *s);
 /* The RFC 8555 name of STATUS ("valid"...). */
 const char *acme_status_name(enum acme_status status);
 
+/* 1 when URL is an https URL without spaces or control characters, of fewer than HTTP_URL_MAX bytes. */
+int acme_url_valid(const char *url);
+
 /*
  * Resolve a --ca shortcut ("letsencrypt", "letsencrypt-staging", "zerossl",
  * "google", "google-staging") to its directory URL, or NULL.

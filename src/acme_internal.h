@@ -52,9 +52,6 @@ enum acme_status acme_get_status(const struct acme_json *j, int obj);
 /* 1 when S is 1 to MAX characters of the base64url alphabet (RFC 4648 section 5). */
 int acme_base64url_valid(const char *s, size_t max);
 
-/* 1 when URL is an https URL without spaces or control characters, of fewer than HTTP_URL_MAX bytes. */
-int acme_url_valid(const char *url);
-
 /*
  * Format the problem document at token PROBLEM of J (an "error" member of
  * an order, authorization or challenge) into OUT as one line.

@@ -17,5 +17,8 @@ enum exit_status {
 
 int cmd_version(struct args *a);
 int cmd_help(struct args *a);
+int cmd_issue(struct args *a);
+int cmd_revoke(struct args *a);
+int cmd_account(struct args *a);
 
 #endif
