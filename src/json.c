@@ -295,22 +295,15 @@ scan_number(struct parser *p)
 	return JSON_OK;
 }
 
+/* Match the literal WORD at p->pos, leaving p->pos at the first byte that differs. */
 static int
 scan_literal(struct parser *p, const char *word)
 {
-	size_t n = strlen(word);
-
-	if (p->len - p->pos < n) {
-		/* Point at the first byte that differs, or at the end. */
-		while (p->pos < p->len && p->text[p->pos] == *word) {
-			p->pos++;
-			word++;
-		}
-		return JSON_ERR_SYNTAX;
+	for (; *word != '\0'; word++) {
+		if (p->pos >= p->len || p->text[p->pos] != *word)
+			return JSON_ERR_SYNTAX;
+		p->pos++;
 	}
-	if (memcmp(p->text + p->pos, word, n) != 0)
-		return JSON_ERR_SYNTAX;
-	p->pos += (uint32_t)n;
 	return JSON_OK;
 }
 
