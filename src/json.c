@@ -77,7 +77,7 @@ hex4(const char *s)
 	return v;
 }
 
-/* Store code point CP as UTF-8 in OUT; returns the byte count. */
+/* Store code point CP as UTF-8 in OUT and return the byte count. */
 static int
 utf8_encode(uint32_t cp, unsigned char out[4])
 {
@@ -307,7 +307,7 @@ scan_literal(struct parser *p, const char *word)
 	return JSON_OK;
 }
 
-/* Claim the next token; returns its index, or -1 when the array is full. */
+/* Claim the next token and return its index, or -1 when the array is full. */
 static int
 new_token(struct parser *p, enum json_type type)
 {
@@ -482,7 +482,7 @@ parse_member(struct parser *p, int object, int depth)
 }
 
 /*
- * Parse the object or array at p->pos; DEPTH counts the containers around
+ * Parse the object or array at p->pos. DEPTH counts the containers around
  * it. Members and elements are separated by commas, with no trailing comma.
  */
 static int
@@ -570,8 +570,12 @@ parse_value(struct parser *p, int depth)
 		return JSON_ERR_TOKENS;
 	if (type == JSON_NUMBER)
 		err = scan_number(p);
+	else if (type == JSON_TRUE)
+		err = scan_literal(p, "true");
+	else if (type == JSON_FALSE)
+		err = scan_literal(p, "false");
 	else
-		err = scan_literal(p, type == JSON_TRUE ? "true" : type == JSON_FALSE ? "false" : "null");
+		err = scan_literal(p, "null");
 	if (err != JSON_OK)
 		return err;
 	p->tokens[tok].end = p->pos;
@@ -601,7 +605,8 @@ json_parse(struct json_doc *doc, const char *text, size_t len, struct json_token
 	p.len = (uint32_t)len;
 	p.pos = 0;
 	p.tokens = tokens;
-	p.cap = cap;
+	/* Token indices are returned as int. */
+	p.cap = cap < INT32_MAX ? cap : INT32_MAX;
 	p.count = 0;
 
 	/* JSON-text = ws value ws (RFC 8259 section 2) */

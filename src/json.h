@@ -14,10 +14,11 @@
  *	for (k = O + 1, n = 0; n < tokens[O].size; n++, k = tokens[k + 1].next)
  *		name is token k, value is token k + 1
  *
- * The scanner is strict: exactly one top-level value, whitespace only where
- * RFC 8259 allows it, the number grammar of its section 6, strings that are
- * valid UTF-8 (RFC 3629) with valid escapes, no duplicate member names
- * (compared after unescaping), and the limits below.
+ * The scanner is strict. It accepts exactly one top-level value, whitespace
+ * only where RFC 8259 allows it, and numbers only by the grammar of its
+ * section 6. Strings must be valid UTF-8 (RFC 3629) with valid escapes.
+ * Member names of one object must differ after unescaping, and the text
+ * must stay within the limits below.
  */
 #ifndef KEEPCERT_JSON_H
 #define KEEPCERT_JSON_H
@@ -33,7 +34,7 @@
 /*
  * Members of one object. The duplicate-name check compares each name with
  * the earlier names of its object, so this bounds that work to JSON_MAX_MEMBERS
- * comparisons per name; ACME objects have fewer than 30 members.
+ * comparisons per name. The objects RFC 8555 defines have fewer than 15 members.
  */
 #define JSON_MAX_MEMBERS 128
 

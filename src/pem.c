@@ -17,7 +17,7 @@ struct line {
 static int
 is_wsp(char c)
 {
-	/* RFC 7468 section 3: lax parsers accept any of these around and inside the base64 text. */
+	/* RFC 7468 section 3 lets lax parsers accept these around and inside the base64 text. */
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
@@ -85,7 +85,7 @@ boundary_label(const struct line *line, const char *prefix, char label[PEM_LABEL
 	return 0;
 }
 
-/* Append the base64 characters of LINE to TEXT; returns -1 for any other byte. */
+/* Append the base64 characters of LINE to TEXT. Returns 0, or -1 for any other byte. */
 static int
 append_base64(struct buf *text, const struct line *line)
 {

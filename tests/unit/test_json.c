@@ -211,7 +211,7 @@ TEST(json_parse_error_offset)
 	}
 }
 
-/* TEXT is one JSON string; WANT is what json_string() returns for it, or NULL for -1. */
+/* TEXT is one JSON string. WANT is what json_string() stores for it, or NULL when it returns -1. */
 static const struct {
 	const char *text;
 	const char *want;
@@ -306,7 +306,7 @@ TEST(json_string_eq_cases)
 	parsed_free(&p);
 }
 
-/* TEXT is one JSON value; OK says whether json_int64() accepts it. */
+/* TEXT is one JSON value. OK is 1 when json_int64() accepts it and sets WANT. */
 static const struct {
 	const char *text;
 	int ok;
@@ -559,7 +559,7 @@ TEST(json_directory_every_prefix_rejected)
 {
 	size_t len = strlen(directory_a), n;
 
-	/* Every proper prefix of an object is incomplete; the last byte is a newline. */
+	/* Every proper prefix of an object is incomplete. The last byte is a newline, so stop before it. */
 	for (n = 0; n < len - 1; n++) {
 		struct parsed p;
 

@@ -1,5 +1,8 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <bearssl.h>
 
 #include "log.h"
 #include "pem.h"
@@ -233,7 +236,7 @@ TEST(pem_write_line_length)
 		der[i] = (unsigned char)(i * 37);
 	pem_write(&out, "X", der, sizeof(der));
 
-	/* 48 bytes fill one 64-column line; the 49th, 48 * 37 mod 256 = 0xf0, goes on a line of its own. */
+	/* 48 bytes fill one 64-column line. The 49th byte (48 * 37 mod 256 = 0xf0) goes on a line of its own. */
 	line = strchr(out.data, '\n') + 1;
 	CHECK_INT(strcspn(line, "\n"), 64);
 	line += 65;
@@ -268,4 +271,53 @@ TEST(pem_round_trip_chain)
 	}
 	free_ders(ders);
 	buf_free(&text);
+}
+
+/*
+ * Three self-signed P-256 certificates from "openssl req -x509", joined with
+ * CRLF line ends, a "subject=" line first, a blank line between blocks, the
+ * third body on one line, and no final newline. The digests are from
+ * "openssl x509 -outform DER | openssl dgst -sha256", so they check the
+ * decoded DER against a second implementation.
+ */
+TEST(pem_openssl_chain)
+{
+	static const char *digests[3] = {
+		"255d15ba32d58af9440cdc0ad74ed1607a33e108e41b810cdc3591d5c00d416f",
+		"3a045ff68c3cf1f23b5c4a65d1842b08e1628d2f278fc8489d70ffb1f2499187",
+		"a852373ecf9c2efaa6a6c65c0b0c647caf12c85b970dfc8aeca938e37f8cabe0",
+	};
+	static char text[4096];
+	FILE *f = fopen("tests/unit/data/openssl-chain.pem", "rb");
+	const char *pos = text, *end;
+	char label[PEM_LABEL_MAX], hex[65];
+	unsigned char digest[br_sha256_SIZE];
+	size_t len;
+	int n, i;
+
+	if (!CHECK(f != NULL))
+		return;
+	len = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	CHECK(len > 0 && len < sizeof(text));
+	CHECK(text[len - 1] != '\n');
+	end = text + len;
+
+	for (n = 0; n < 3; n++) {
+		struct buf der = { 0 };
+		br_sha256_context ctx;
+
+		if (!CHECK_INT(pem_next(&pos, end, label, &der), 1))
+			break;
+		CHECK_STR(label, "CERTIFICATE");
+		br_sha256_init(&ctx);
+		br_sha256_update(&ctx, der.data, der.len);
+		br_sha256_out(&ctx, digest);
+		for (i = 0; i < br_sha256_SIZE; i++)
+			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+		CHECK_STR(hex, digests[n]);
+		buf_free(&der);
+	}
+	CHECK_INT(n, 3);
+	CHECK_INT(pem_next(&pos, end, label, &(struct buf){ 0 }), 0);
 }
