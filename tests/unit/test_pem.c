@@ -299,7 +299,9 @@ TEST(pem_openssl_chain)
 		return;
 	len = fread(text, 1, sizeof(text), f);
 	fclose(f);
-	CHECK(len > 0 && len < sizeof(text));
+	if (!CHECK(len > 0))
+		return;
+	CHECK(len < sizeof(text));
 	CHECK(text[len - 1] != '\n');
 	end = text + len;
 
