@@ -42,7 +42,7 @@ else
 BIN = $(BUILD)/keepcert
 endif
 
-.PHONY: all test test-unit test-integration sanitize install clean fuzz
+.PHONY: all test test-unit test-integration sanitize install clean fuzz bench bench-peers
 all: $(BIN)
 
 $(BR_SRC)/.verified:
@@ -85,6 +85,14 @@ SAN_CC ?= gcc
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 sanitize:
 	@KEEPCERT_DYNAMIC=1 $(MAKE) --no-print-directory BUILD=build/san CC=$(SAN_CC) OPT='$(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' TARGET=$$($(SAN_CC) -dumpmachine) test
+
+# Measure the release binary against a local Pebble and update BENCHMARKS.md;
+# bench-peers adds certbot, lego and uacme from Debian's packages.
+bench: $(BIN)
+	KEEPCERT=$(abspath $(BIN)) bench/bench.sh
+
+bench-peers: $(BIN)
+	KEEPCERT=$(abspath $(BIN)) bench/bench.sh --peers
 
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR)
