@@ -18,6 +18,7 @@ enum {
 	OPT_METHOD,
 	OPT_DATA,
 	OPT_CONTENT_TYPE,
+	OPT_TIMEOUT,
 };
 
 static const struct option_spec fetch_options[] = {
@@ -26,6 +27,7 @@ static const struct option_spec fetch_options[] = {
 	{ "method", 'X', 1, OPT_METHOD },
 	{ "data", 'd', 1, OPT_DATA },
 	{ "content-type", 0, 1, OPT_CONTENT_TYPE },
+	{ "timeout", 0, 1, OPT_TIMEOUT },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -76,6 +78,14 @@ cmd_fetch(struct args *a)
 			break;
 		case OPT_CONTENT_TYPE:
 			content_type = value;
+			break;
+		case OPT_TIMEOUT:
+			options.connect_timeout = (int)strtol(value, &end, 10);
+			if (*end != '\0' || options.connect_timeout < 1 || options.connect_timeout > 3600) {
+				log_error("fetch: --timeout must be a number of seconds from 1 to 3600");
+				return EXIT_USAGE;
+			}
+			options.io_timeout = options.connect_timeout;
 			break;
 		}
 	}

@@ -152,7 +152,7 @@ void http_parser_init(struct http_parser *p, struct http_response *resp, int hea
 /*
  * Feed the next LEN bytes of the stream; any split of the stream gives the
  * same result. Stores in *CONSUMED how many bytes belong to this response
- * (fewer than LEN only once it is complete). Returns HTTP_PARSE_MORE,
+ * (fewer than LEN only once it is complete; unspecified after an error). Returns HTTP_PARSE_MORE,
  * HTTP_PARSE_DONE, or HTTP_PARSE_ERROR with p->error set; after DONE or
  * ERROR further calls return the same value and consume nothing.
  */

@@ -27,6 +27,8 @@ static const struct command commands[] = {
 	    "  -X, --method METHOD   request method (default GET, or POST with --data)\n"
 	    "  -d, --data STRING     send STRING as the request body\n"
 	    "  --content-type TYPE   Content-Type of the body (default application/json)\n"
+	    "  --timeout SECONDS     limit for connecting and for each read or write (default 10 s\n"
+	    "                        to connect, 30 s per read or write)\n"
 	    "\n"
 	    "https_proxy and no_proxy are honoured. Exit status 0 when a complete response arrived,\n"
 	    "whatever its status code; 1 when the connection, TLS or the response failed.\n" },
