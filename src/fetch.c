@@ -31,7 +31,7 @@ static const struct option_spec fetch_options[] = {
 	{ NULL, 0, 0, 0 },
 };
 
-/* The most requests --repeat sends; enough for a keep-alive check or a small benchmark. */
+/* Maximum for --repeat, enough for a keep-alive check or a small benchmark. */
 #define FETCH_MAX_REPEAT 10000
 
 static void

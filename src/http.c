@@ -118,9 +118,10 @@ receive_bytes(struct http_client *c, void *data, size_t len)
 }
 
 /*
- * Write the request head (RFC 9112 section 3): the Host header carries the
- * port only when it is not the scheme's default; a body always gets a
- * Content-Length, never chunked coding, and POST always gets one.
+ * Write the request head (RFC 9112 section 3). The Host header carries the
+ * port only when it is not the scheme's default. A body is sent with a
+ * Content-Length, never with chunked coding, and POST and PUT always get a
+ * Content-Length, 0 when there is no body.
  */
 static void
 write_request_head(struct http_client *c, struct buf *out, const char *method, const struct http_url *u,
@@ -157,6 +158,8 @@ unsafe_header_text(const char *s)
 /*
  * Read one response into RESP. Returns 0 when complete; -1 on failure,
  * with *NOTHING_READ set when the connection ended before any byte of it.
+ * Over TLS, a body delimited by the end of the connection is accepted only
+ * when the server sends close_notify, so a truncation cannot pass as the end.
  */
 static int
 read_response(struct http_client *c, struct http_response *resp, int head, int *nothing_read)

@@ -55,8 +55,9 @@ struct http_client *http_client_new(const struct http_options *options);
  * Send one request and read the whole response. BODY may be NULL for none.
  * CONTENT_TYPE is sent when BODY is given. Redirects are not followed.
  * Returns 0 when a complete response arrived, whatever its status, or -1
- * with error_text() naming the failure and the URL. The response must be
- * released with http_response_free() in both cases.
+ * with error_text() naming the failure and the URL. RESP must be zeroed
+ * before its first use and may be reused; it must be released with
+ * http_response_free() in both cases.
  */
 int http_request(struct http_client *c, const char *method, const char *url,
     const char *content_type, const void *body, size_t body_len, struct http_response *resp);
@@ -124,7 +125,7 @@ enum http_parse_error {
 #define HTTP_PARSE_DONE 1	/* the response is complete */
 #define HTTP_PARSE_ERROR (-1)	/* the response is invalid; see the parser's error */
 
-/* The longest chunk-size line, extensions included, that the parser accepts. */
+/* Maximum length of a chunk-size line, extensions included. */
 #define HTTP_MAX_CHUNK_LINE 4096
 
 struct http_parser {
@@ -143,8 +144,8 @@ struct http_parser {
 
 /*
  * Start parsing a response into RESP, which is emptied first. HEAD_REQUEST
- * says the request was HEAD; MAX_BODY (0 for HTTP_DEFAULT_MAX_BODY) limits
- * the body.
+ * is set when the request was HEAD. MAX_BODY (0 for HTTP_DEFAULT_MAX_BODY)
+ * limits the body.
  */
 void http_parser_init(struct http_parser *p, struct http_response *resp, int head_request,
     size_t max_body);

@@ -1,7 +1,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -132,7 +131,7 @@ connect_address(const struct addrinfo *ai, int timeout, int *err)
 }
 
 /*
- * Resolve HOST and connect to each address in turn until one answers.
+ * Resolve HOST and connect to each address in turn until one accepts.
  * Stores "ADDR:PORT" of the connected address in ADDR.
  */
 static int
@@ -318,8 +317,12 @@ proxy_connect(struct net_conn *c, const struct proxy *proxy, const char *host, u
 	}
 	reply[len] = '\0';
 
-	if (sscanf(reply, "HTTP/1.%*1[01] %3d", &status) != 1)
+	/* "HTTP/1.x NNN ...": read by hand, which keeps scanf and its float parsing out of the binary. */
+	if (strncmp(reply, "HTTP/1.", 7) != 0 || (reply[7] != '0' && reply[7] != '1') || reply[8] != ' ' ||
+	    !isdigit((unsigned char)reply[9]) || !isdigit((unsigned char)reply[10]) ||
+	    !isdigit((unsigned char)reply[11]))
 		return error_set("proxy %s:%u: invalid reply to CONNECT", proxy->host, proxy->port);
+	status = (reply[9] - '0') * 100 + (reply[10] - '0') * 10 + (reply[11] - '0');
 	if (status < 200 || status > 299) {
 		log_sanitize(line, sizeof(line), reply, strcspn(reply, "\r\n"));
 		return error_set("proxy %s:%u refused the tunnel to %s:%u: %s", proxy->host, proxy->port,

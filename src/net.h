@@ -16,7 +16,7 @@
 #define NET_DEFAULT_CONNECT_TIMEOUT 10
 #define NET_DEFAULT_IO_TIMEOUT 30
 
-/* Why the last read or write on a connection failed. */
+/* The cause of the last failed read or write on a connection. */
 enum net_failure {
 	NET_FAIL_NONE = 0,
 	NET_FAIL_EOF,		/* the peer closed the connection */

@@ -33,7 +33,7 @@ struct tls_trust {
 
 /*
  * Load trust anchors, first found wins: the PEM file CA_BUNDLE when it is
- * not NULL (an error if it cannot be read or holds no certificate); the
+ * not NULL (an error if it cannot be read or contains no certificate); the
  * system bundle at the usual path of Debian, Alpine, Fedora or the BSDs;
  * otherwise the compiled-in roots. Returns NULL with error_text() set.
  */
@@ -65,9 +65,9 @@ struct tls_conn *tls_connect(struct net_conn *nc, const char *host, const struct
 
 /*
  * Read up to LEN bytes of application data. Returns the count, 0 when the
- * server closed with close_notify, or -1 with error_text() set (the
- * connection's net_conn failure says whether the socket hit end of file or
- * a reset, which also covers a close without close_notify).
+ * server closed with close_notify, or -1 with error_text() set. The
+ * failure field of the net_conn records whether the socket hit end of file
+ * or a reset, which also covers a close without close_notify.
  */
 ssize_t tls_read(struct tls_conn *t, void *data, size_t len);
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Generate src/roots.c, the compiled-in trust anchors, from the PEM files
-# in src/roots/. Each root is checked with openssl: it must parse and its
-# self-signature must verify; its SHA-256 fingerprint goes into a comment,
-# so a reviewer can compare it with the CA's published value.
+# in src/roots/. Each root is checked with openssl, and it must parse and
+# its self-signature must verify. Its SHA-256 fingerprint goes into a
+# comment, so that a reviewer can compare it with the CA's published value.
 #
 #	tools/mkroots.sh > src/roots.c	(or: make roots)
 set -eu

@@ -77,7 +77,7 @@ expect_lines "$WORK/proxy.log" 1
 https_proxy=http://127.0.0.1:$proxy_port no_proxy=.example.org expect_exit 0 "$KEEPCERT" fetch --ca-bundle "$bundle" "https://localhost:$port/"
 expect_lines "$WORK/proxy.log" 2
 
-# The proxy refuses a tunnel elsewhere, and the message says so.
+# The proxy rejects a tunnel to another host, and the message shows its reply.
 https_proxy=http://127.0.0.1:$proxy_port expect_exit 1 "$KEEPCERT" fetch "https://keepcert-test.invalid:$port/"
 expect_match "$WORK/err" "proxy 127.0.0.1:$proxy_port refused the tunnel to keepcert-test.invalid:$port: HTTP/1.1 403 Forbidden"
 
@@ -86,7 +86,7 @@ port=$(free_port)
 expect_exit 1 "$KEEPCERT" fetch "https://127.0.0.1:$port/"
 expect_match "$WORK/err" "cannot connect to 127.0.0.1 port $port: connection refused by 127.0.0.1:$port"
 
-# A listener that never answers: the read deadline fires.
+# A listener that never responds: the read deadline fires.
 port=$(free_port)
 start_bg silent python3 -c "import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -94,3 +94,28 @@ s.bind(('127.0.0.1', $port)); s.listen(8); time.sleep(60)"
 wait_port "$port"
 expect_exit 1 "$KEEPCERT" fetch --timeout 1 "https://localhost:$port/"
 expect_match "$WORK/err" "timed out after 1 s waiting for data from localhost \(127.0.0.1:$port\)"
+
+# A listener whose accept queue is full drops new SYNs: the connect deadline fires.
+port=$(free_port)
+start_bg full python3 -c "import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $port)); s.listen(0)
+fill = [socket.socket() for _ in range(4)]
+for c in fill:
+    c.setblocking(False)
+    try:
+        c.connect(('127.0.0.1', $port))
+    except BlockingIOError:
+        pass
+open('$WORK/full.ready', 'w').close()
+time.sleep(60)"
+for _ in $(seq 50); do [ -e "$WORK/full.ready" ] && break; sleep 0.1; done
+expect_exit 1 "$KEEPCERT" fetch --timeout 1 "https://127.0.0.1:$port/"
+expect_match "$WORK/err" "timed out after 1 s connecting to 127.0.0.1:$port"
+
+# The command documents itself.
+expect_exit 0 "$KEEPCERT" help fetch
+expect_match "$WORK/out" '^usage: keepcert fetch \[OPTIONS\] URL'
+expect_match "$WORK/out" '--ca-bundle FILE'
+expect_exit 2 "$KEEPCERT" fetch
+expect_match "$WORK/err" 'fetch: give exactly one URL'

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A small HTTP/1.1 server for the integration tests, with or without TLS.
 
-It answers every request with 200 and a JSON body naming the method, the
+It responds to every request with 200 and a JSON body naming the method, the
 path, the request body and the number of the connection, and keeps
 connections alive. It counts accepted connections (TCP accepts, whether or
 not the TLS handshake then succeeds) and writes the count to --count-file
