@@ -238,6 +238,8 @@ http_request(struct http_client *c, const char *method, const char *url, const c
 	buf_reset(&resp->body);
 	resp->header_count = 0;
 	resp->status = 0;
+	if (body == NULL)
+		body_len = 0;
 	if (http_url_parse(url, &u) < 0)
 		return -1;
 	if (unsafe_header_text(method) || unsafe_header_text(content_type) || strchr(method, ' ') != NULL)
@@ -252,7 +254,7 @@ http_request(struct http_client *c, const char *method, const char *url, const c
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (open_connection(c, &u) < 0)
 			break;
-		r = exchange(c, &head, body, body != NULL ? body_len : 0, is_head, resp, &retryable);
+		r = exchange(c, &head, body, body_len, is_head, resp, &retryable);
 		if (r == 0 || !retryable) {
 			if (r < 0)
 				close_connection(c);

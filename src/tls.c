@@ -684,8 +684,8 @@ explain_failure(const struct tls_conn *t, int err)
 	if (err >= BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED)
 		return error_set("the certificate of %s is invalid (BearSSL X.509 error %d)", t->host, err);
 	if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT)
-		return error_set("%s ended the TLS handshake with alert %d, %s", t->host,
-		    err - BR_ERR_RECV_FATAL_ALERT, alert_name(err - BR_ERR_RECV_FATAL_ALERT));
+		return error_set("%s sent the fatal TLS alert %d, %s", t->host, err - BR_ERR_RECV_FATAL_ALERT,
+		    alert_name(err - BR_ERR_RECV_FATAL_ALERT));
 	if (err == BR_ERR_BAD_VERSION || err == BR_ERR_UNSUPPORTED_VERSION)
 		return error_set("%s does not speak TLS 1.2", t->host);
 	if (err == BR_ERR_NO_RANDOM)

@@ -2,6 +2,7 @@
 #	pki_ca NAME SUBJECT			self-signed root NAME.crt/NAME.key
 #	pki_sign NAME ISSUER EXT START END SAN	NAME.crt signed by ISSUER, EXT = ca or leaf
 # START and END are openssl dates (YYYYMMDDHHMMSSZ); SAN is for leaves only.
+# Keys are ECDSA P-256, or RSA 2048 when PKI_KEY=rsa.
 PKI=$WORK/pki
 mkdir -p "$PKI/newcerts"
 : > "$PKI/index.txt"
@@ -42,7 +43,11 @@ pki_ca() {
 
 pki_sign() {
 	local name=$1 issuer=$2 ext=$3 start=$4 end=$5 san=${6:-DNS:unused}
-	openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/$name.key" 2>/dev/null
+	if [ "${PKI_KEY:-ec}" = rsa ]; then
+		openssl genrsa -out "$PKI/$name.key" 2048 2>/dev/null
+	else
+		openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/$name.key" 2>/dev/null
+	fi
 	openssl req -new -key "$PKI/$name.key" -subj "/CN=$name" -out "$PKI/$name.csr" 2>/dev/null
 	SAN=$san openssl ca -batch -notext -config "$PKI/ca.cnf" -cert "$PKI/$issuer.crt" \
 		-keyfile "$PKI/$issuer.key" -in "$PKI/$name.csr" -out "$PKI/$name.crt" \

@@ -24,15 +24,17 @@ cat "$PKI/inter.crt" > "$PKI/untrusted.pem"
 openssl verify -CAfile "$PKI/root.crt" -untrusted "$PKI/untrusted.pem" "$PKI/good.crt" >/dev/null ||
 	fail "openssl does not accept the test chain"
 
-# Serve LEAF with the certificates listed after it, on a new $port. Not run
-# in $(...), so that start_bg records the server for the cleanup at exit.
+# Serve LEAF with the certificates listed after it, on a new $port; the
+# server options in $SERVER_OPTIONS are passed on. Not run in $(...), so
+# that start_bg records the server for the cleanup at exit.
 serve() {
 	local name=$1 leaf=$2
 	shift 2
 	port=$(free_port)
 	cat "$PKI/$leaf.crt" "${@/#/$PKI/}" > "$WORK/$name.chain"
 	start_bg "$name" python3 "$TESTS_DIR/../mock/https_server.py" --port "$port" \
-		--cert "$WORK/$name.chain" --key "$PKI/$leaf.key" --count-file "$WORK/$name.count"
+		--cert "$WORK/$name.chain" --key "$PKI/$leaf.key" --count-file "$WORK/$name.count" \
+		${SERVER_OPTIONS:-}
 	wait_port "$port"
 }
 
@@ -74,3 +76,29 @@ expect_match "$WORK/err" 'localhost sent only its own certificate \(CN=good\), w
 expect_lines "$WORK/err" 1
 expect_exit 1 "$KEEPCERT" fetch --ca-bundle "$WORK/nonexistent.pem" "https://localhost:$port/"
 expect_match "$WORK/err" "CA bundle $WORK/nonexistent.pem: cannot read it"
+
+# An RSA leaf: ECDHE_RSA key exchange and RSA signatures.
+PKI_KEY=rsa pki_sign rsaleaf inter leaf "$year_ago" "$in_a_year" "DNS:localhost"
+serve rsa rsaleaf inter.crt
+expect_exit 0 "$KEEPCERT" fetch --ca-bundle "$PKI/root.crt" "https://localhost:$port/rsa"
+expect_match "$WORK/out" '"path": "/rsa"'
+
+# Each offered cipher family works on its own: ChaCha20-Poly1305, AES-128-GCM, AES-256-GCM.
+for cipher in ECDHE-ECDSA-CHACHA20-POLY1305 ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-GCM-SHA384; do
+	SERVER_OPTIONS="--ciphers $cipher" serve "cipher-$cipher" good inter.crt
+	expect_exit 0 "$KEEPCERT" fetch --ca-bundle "$PKI/root.crt" "https://localhost:$port/$cipher"
+	expect_match "$WORK/out" "\"path\": \"/$cipher\""
+done
+
+# Suites keepcert does not offer: CBC with SHA-1 (ECDSA leaf), and RSA key
+# exchange without forward secrecy (RSA leaf, which the server could use for it).
+for weak in ECDHE-ECDSA-AES128-SHA:good AES128-GCM-SHA256:rsaleaf; do
+	SERVER_OPTIONS="--ciphers ${weak%%:*}" serve "weak-${weak%%:*}" "${weak#*:}" inter.crt
+	expect_exit 1 "$KEEPCERT" fetch --ca-bundle "$PKI/root.crt" "https://localhost:$port/"
+	expect_match "$WORK/err" 'localhost sent the fatal TLS alert 40, handshake_failure: no cipher suite in common'
+done
+
+# A server that speaks only TLS 1.3.
+SERVER_OPTIONS=--tls13-only serve tls13 good inter.crt
+expect_exit 1 "$KEEPCERT" fetch --ca-bundle "$PKI/root.crt" "https://localhost:$port/"
+expect_match "$WORK/err" 'localhost sent the fatal TLS alert 70, protocol_version: the server does not speak TLS 1.2'

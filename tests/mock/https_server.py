@@ -80,12 +80,19 @@ def main():
     parser.add_argument("--key")
     parser.add_argument("--count-file", required=True)
     parser.add_argument("--close-after", type=int, default=0)
+    parser.add_argument("--tls13-only", action="store_true")
+    parser.add_argument("--ciphers", help="OpenSSL cipher list for TLS 1.2")
     args = parser.parse_args()
 
     context = None
     if args.cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
+        if args.tls13_only:
+            context.minimum_version = ssl.TLSVersion.TLSv1_3
+        if args.ciphers:
+            context.maximum_version = ssl.TLSVersion.TLSv1_2
+            context.set_ciphers(args.ciphers)
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
