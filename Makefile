@@ -81,10 +81,14 @@ test-integration: $(BIN)
 
 # A second build with the system compiler and AddressSanitizer plus
 # UndefinedBehaviorSanitizer, running the unit and integration tests.
+# BearSSL is built without the alignment check: on x86 it reads 64-bit
+# words at unaligned addresses on purpose (BR_LE_UNALIGNED in its inner.h).
 SAN_CC ?= gcc
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 sanitize:
-	@KEEPCERT_DYNAMIC=1 $(MAKE) --no-print-directory BUILD=build/san CC=$(SAN_CC) OPT='$(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' TARGET=$$($(SAN_CC) -dumpmachine) test
+	@KEEPCERT_DYNAMIC=1 $(MAKE) --no-print-directory BUILD=build/san CC=$(SAN_CC) OPT='$(SAN_FLAGS)' \
+		BR_CFLAGS='$(SAN_FLAGS) -fno-sanitize=alignment -w' LDFLAGS='-fsanitize=address,undefined' \
+		TARGET=$$($(SAN_CC) -dumpmachine) test
 
 # libFuzzer targets: every tests/fuzz/fuzz_NAME.c is built with clang against
 # the library sources and a clang-built BearSSL (in build/fuzz), then run for
