@@ -119,3 +119,18 @@ expect_match "$WORK/out" '^usage: keepcert fetch \[OPTIONS\] URL'
 expect_match "$WORK/out" '--ca-bundle FILE'
 expect_exit 2 "$KEEPCERT" fetch
 expect_match "$WORK/err" 'fetch: give exactly one URL'
+
+# IPv6 literals, when this machine has ::1: connected to, and named in errors.
+if python3 -c "import socket; s = socket.socket(socket.AF_INET6); s.bind(('::1', 0))" 2>/dev/null; then
+	port=$(free_port)
+	start_bg v6 python3 -m http.server --bind ::1 "$port"
+	for _ in $(seq 50); do
+		"$KEEPCERT" fetch "http://[::1]:$port/" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	expect_exit 0 "$KEEPCERT" fetch "http://[::1]:$port/"
+	expect_match "$WORK/out" '^HTTP/1.0 200$'
+	port=$(free_port)
+	expect_exit 1 "$KEEPCERT" fetch "http://[::1]:$port/"
+	expect_match "$WORK/err" "connection refused by \[::1\]:$port"
+fi
