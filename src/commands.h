@@ -18,4 +18,7 @@ enum exit_status {
 int cmd_version(struct args *a);
 int cmd_help(struct args *a);
 
+/* Send one request (or --repeat N) with keepcert's HTTP client and print the response. */
+int cmd_fetch(struct args *a);
+
 #endif

@@ -19,6 +19,19 @@ static const struct command commands[] = {
 	    "print the versions of keepcert and BearSSL and the build target", "" },
 	{ "help", cmd_help, "[COMMAND]",
 	    "describe every command, or one command and its options", "" },
+	{ "fetch", cmd_fetch, "[OPTIONS] URL",
+	    "send one HTTP request, to check that a CA is reachable; prints the response",
+	    "  --ca-bundle FILE      trust the certificates in this PEM file instead of the system's\n"
+	    "  --repeat N            send the request N times over a kept-alive connection and print\n"
+	    "                        the last response (with -v: the connection and request counts)\n"
+	    "  -X, --method METHOD   request method (default GET, or POST with --data)\n"
+	    "  -d, --data STRING     send STRING as the request body\n"
+	    "  --content-type TYPE   Content-Type of the body (default application/json)\n"
+	    "  --timeout SECONDS     limit for connecting and for each read or write (default 10 s\n"
+	    "                        to connect, 30 s per read or write)\n"
+	    "\n"
+	    "https_proxy and no_proxy are honoured. Exit status 0 when a complete response arrived,\n"
+	    "whatever its status code; 1 when the connection, TLS or the response failed.\n" },
 };
 
 static const struct command *
