@@ -55,11 +55,13 @@ $(BR_LIB): $(BR_SRC)/.verified third_party/bearssl.mk
 
 $(BUILD)/obj/%.o: src/%.c $(HEADERS) $(BR_SRC)/.verified
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit/%.o: tests/unit/%.c $(HEADERS) $(BR_SRC)/.verified
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
 
 $(BIN): $(OBJ) $(BR_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(BR_LIB)
