@@ -18,4 +18,7 @@ enum exit_status {
 int cmd_version(struct args *a);
 int cmd_help(struct args *a);
 
+/* install systemd|cron [--write] [--dir DIR]: print or write the scheduler entries (install.c). */
+int cmd_install(struct args *a);
+
 #endif

@@ -19,6 +19,11 @@ static const struct command commands[] = {
 	    "print the versions of keepcert and BearSSL and the build target", "" },
 	{ "help", cmd_help, "[COMMAND]",
 	    "describe every command, or one command and its options", "" },
+	{ "install", cmd_install, "systemd|cron [--write] [--dir DIR]",
+	    "print (or write) the systemd timer and service, or the crontab line",
+	    "  -w, --write  write the files instead of printing them: keepcert.service and\n"
+	    "               keepcert.timer in /etc/systemd/system, or /etc/cron.d/keepcert\n"
+	    "  --dir DIR    write into DIR instead\n" },
 };
 
 static const struct command *
