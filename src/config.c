@@ -10,7 +10,7 @@
 #include "log.h"
 #include "store.h"
 
-/* Where a key may appear. */
+/* The sections a key may appear in. */
 enum key_scope {
 	SCOPE_GLOBAL = 1,
 	SCOPE_CERT = 2,
@@ -839,7 +839,7 @@ config_load(const char *path, struct config *config)
 
 	memset(config, 0, sizeof(*config));
 
-	/* As root, whoever can write the file or a hook decides what root runs. */
+	/* As root, anyone who can write the file or a hook decides what root runs. */
 	if (geteuid() == 0 && config_check_private(path) != 0)
 		return -1;
 	if (store_read_file(path, CONFIG_FILE_MAX, &text, &len) != 0)

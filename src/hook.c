@@ -377,7 +377,7 @@ put_header(struct buf *out, const char *name, const char *value)
 	buf_puts(out, "\n");
 }
 
-/* The longest body line before a wrap; RFC 5322 section 2.1.1 allows 998 bytes. */
+/* The maximum body line length before a wrap, as RFC 5322 section 2.1.1 allows. */
 #define MAIL_LINE_MAX 998
 
 /* see hook.h */

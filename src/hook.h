@@ -61,11 +61,11 @@ void hook_log_output(int level, const char *label, const char *output, size_t le
 /*
  * Format a plain-text mail: To (omitted when TO is NULL, for programs that
  * take recipients as arguments), Subject, Date, Auto-Submitted and MIME
- * headers, a blank line, then BODY. Header values lose control bytes so
- * that no text can add a header; body lines become LF-terminated, a line
- * of a lone "." (end of input to sendmail) becomes ". ", and lines are
- * wrapped at 998 bytes (RFC 5322 section 2.1.1). Returns 0, or -1 when
- * OUT failed.
+ * headers, a blank line, then BODY. Control bytes in header values
+ * become spaces, so no text can add a header. Body lines end in LF, a
+ * line of a lone "." (end of input to sendmail) becomes ". ", and lines
+ * are wrapped at 998 bytes (RFC 5322 section 2.1.1). Returns 0, or -1
+ * when OUT failed.
  */
 int hook_mail_format(struct buf *out, const char *to, const char *subject, const char *body, long long now);
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -176,7 +177,7 @@ add_webroots(struct install_paths *paths, const struct config *config)
 	return 0;
 }
 
-/* Write TEXT to DIR/NAME (mode 0644: systemd and cron read it) and say so. */
+/* Write TEXT to DIR/NAME (mode 0644, because systemd and cron read it) and log the path. */
 static int
 write_entry(const char *dir, const char *name, const struct buf *text)
 {
@@ -221,12 +222,12 @@ static int
 install_cron(const struct install_paths *paths, int write, const char *dir)
 {
 	struct buf line = { 0 };
-	uint32_t random;
+	uint32_t draw;
 	struct stat st;
 	int rc = 0;
 
 	/* A random minute and hour, so that keepcert hosts do not reach the CA all at once. */
-	if (getrandom(&random, sizeof(random), 0) != sizeof(random)) {
+	if (getrandom(&draw, sizeof(draw), 0) != sizeof(draw)) {
 		log_error("install: getrandom failed: %s", strerror(errno));
 		return EXIT_FAILED;
 	}
@@ -236,7 +237,7 @@ install_cron(const struct install_paths *paths, int write, const char *dir)
 		    "add the line from 'keepcert install cron' with 'crontab -e'", dir);
 		return EXIT_FAILED;
 	}
-	if (install_cron_line(&line, paths, random % 60, (random / 60) % 12, write) != 0) {
+	if (install_cron_line(&line, paths, draw % 60, (draw / 60) % 12, write) != 0) {
 		buf_free(&line);
 		log_error("install: %s", error_text());
 		return EXIT_USAGE;

@@ -12,7 +12,7 @@
 
 #define INSTALL_WRITABLE_MAX 32	/* directories the service may write */
 
-/* What the entries need to know: absolute paths, checked by install_check_path. */
+/* The absolute paths the entries name, checked by install_check_path. */
 struct install_paths {
 	const char *binary;	/* the keepcert executable */
 	const char *config;	/* the config file, passed with -c */

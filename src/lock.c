@@ -42,7 +42,7 @@ holder_pid(int fd)
 	return pid;
 }
 
-/* Record our PID in the lock file for whoever waits next. */
+/* Record our PID in the lock file for the next process that waits. */
 static void
 write_pid(int fd, const char *path)
 {
@@ -114,7 +114,7 @@ lock_release(struct lock *lock)
 	if (lock->fd < 0)
 		return;
 
-	/* Empty the PID first, so nobody blames a process that has moved on. */
+	/* Empty the PID first, so no message names a process that has moved on. */
 	if (ftruncate(lock->fd, 0) != 0)
 		log_debug("%s: cannot clear the PID: %s", lock->path, strerror(errno));
 	close(lock->fd);

@@ -51,7 +51,7 @@ renew_record_success(struct store_state *state, long long now)
 
 /* see renew.h */
 int
-renew_ari_pick(struct store_state *state, long long start, long long end, uint64_t random)
+renew_ari_pick(struct store_state *state, long long start, long long end, uint64_t draw)
 {
 	if (end < start)
 		return -1;
@@ -60,7 +60,7 @@ renew_ari_pick(struct store_state *state, long long start, long long end, uint64
 		return 0;
 	state->ari_start = start;
 	state->ari_end = end;
-	state->ari_instant = start + (long long)(random % ((uint64_t)(end - start) + 1));
+	state->ari_instant = start + (long long)(draw % ((uint64_t)(end - start) + 1));
 	return 0;
 }
 
@@ -129,7 +129,7 @@ lifetime_renew_at(long long not_before, long long not_after, const char **fracti
 	return not_after - lifetime / 3;
 }
 
-/* The reasons to renew at once, whatever the dates say. Returns 1 when one applies. */
+/* Check the reasons to renew at once, whatever the dates. Returns 1 when one applies. */
 static int
 decide_now(const struct renew_input *in, struct renew_decision *out)
 {

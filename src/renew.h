@@ -28,7 +28,7 @@
 #define RENEW_BACKOFF_MAX 86400		/* the longest wait between attempts */
 #define RENEW_SHORT_LIFETIME (10 * 86400)	/* below this, renew at half the lifetime */
 
-/* What the decision is based on. Times are seconds since the epoch. */
+/* The inputs of the decision. Times are seconds since the epoch. */
 struct renew_input {
 	long long now;
 	int has_cert;			/* 0: nothing is live yet */
@@ -74,12 +74,12 @@ void renew_record_success(struct store_state *state, long long now);
 
 /*
  * Store a renewalInfo suggestedWindow [START, END] in STATE and pick the
- * instant to renew at, uniformly inside it from RANDOM (RFC 9773 section
+ * instant to renew at, uniformly inside it from the random number DRAW (RFC 9773 section
  * 4.2). An unchanged window keeps the instant picked before, so that runs
  * do not draw again and drift towards the start. Returns 0, or -1 when
  * END is before START (the window is then ignored).
  */
-int renew_ari_pick(struct store_state *state, long long start, long long end, uint64_t random);
+int renew_ari_pick(struct store_state *state, long long start, long long end, uint64_t draw);
 
 /* Do the space-separated name lists A and B hold the same names, in any order and case? */
 int renew_same_names(const char *a, const char *b);

@@ -507,8 +507,11 @@ store_install(const char *state_dir, const char *name, const struct store_cert_f
 	if (swap_live(dir, version) != 0)
 		goto fail;
 	if (fsync_dir(dir) != 0) {
-		/* live already names vN; removing vN now would leave it dangling. */
-		return -1;
+		/*
+		 * live already names vN, so this is not a failure of the install:
+		 * after a crash live is on the old or the new version, both complete.
+		 */
+		log_warning("%s: %s", name, error_text());
 	}
 
 	/* The new version is live: failing to prune only leaves extra directories. */
