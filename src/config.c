@@ -770,6 +770,33 @@ config_find(const struct config *config, const char *name)
 	return NULL;
 }
 
+/*
+ * Check the directory holding PATH: whoever may write it can replace the
+ * file, unless the sticky bit (as on /tmp) limits that to the file's owner.
+ */
+static int
+check_parent_dir(const char *path)
+{
+	char dir[CONFIG_LINE_MAX + 1];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	size_t len;
+
+	if (slash == NULL)
+		return 0;
+	len = slash == path ? 1 : (size_t)(slash - path);
+	if (len >= sizeof(dir))
+		return error_set("%s: path is too long", path);
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	if (stat(dir, &st) != 0)
+		return error_set("%s: %s", dir, strerror(errno));
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
+		return error_set("%s: the directory is writable by group or others (mode %04o), so they "
+		    "could replace %s; run 'chmod go-w %s'", dir, (unsigned)(st.st_mode & 07777), path, dir);
+	return 0;
+}
+
 /* see config.h */
 int
 config_check_private(const char *path)
@@ -784,7 +811,7 @@ config_check_private(const char *path)
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return error_set("%s: writable by group or others (mode %04o), so they could run commands "
 		    "as root; run 'chmod go-w %s'", path, (unsigned)(st.st_mode & 07777), path);
-	return 0;
+	return check_parent_dir(path);
 }
 
 /* see config.h */

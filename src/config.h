@@ -114,9 +114,11 @@ void config_free(struct config *config);
 const struct config_cert *config_find(const struct config *config, const char *name);
 
 /*
- * Check that PATH is not writable by group or others and is owned by root
- * or by the effective user: a file others can change must not decide what
- * root runs. Returns 0, or -1 with the fix in error_text().
+ * Check that PATH is not writable by group or others, is owned by root or
+ * by the effective user, and sits in a directory that group and others
+ * cannot write (unless it is sticky, like /tmp): a file others can change
+ * must not decide what root runs. Returns 0, or -1 with the fix in
+ * error_text().
  */
 int config_check_private(const char *path);
 

@@ -269,6 +269,19 @@ TEST(config_check_private_modes)
 	CHECK_INT(config_check_command(command), 0);
 	CHECK_INT(config_check_command("/nonexistent/program arg"), -1);
 	CHECK(strstr(error_text(), "No such file") != NULL);
+
+	/* A directory others may write lets them replace the file. */
+	snprintf(path, sizeof(path), "%s/config-open-dir", dir);
+	CHECK_INT(store_mkdirs(path, 0700), 0);
+	CHECK_INT(chmod(path, 0777), 0);
+	snprintf(command, sizeof(command), "%s/file", path);
+	CHECK_INT(store_write_file(command, "x\n", 2, 0600), 0);
+	CHECK_INT(config_check_private(command), -1);
+	CHECK(strstr(error_text(), "the directory is writable by group or others (mode 0777)") != NULL);
+	CHECK_INT(chmod(path, 01777), 0);
+	CHECK_INT(config_check_private(command), 0);
+	CHECK_INT(chmod(path, 0755), 0);
+	CHECK_INT(config_check_private(command), 0);
 }
 
 TEST(config_load_file)
