@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,4 +439,76 @@ TEST(store_state_parse_cases)
 	CHECK_INT(store_state_parse("failures = 5\n", 13, &st), 0);
 	CHECK_INT(st.failures, 5);
 	CHECK_INT(store_state_parse("a\0b", 3, &st), -1);
+}
+
+/* Does DIR/live hold four files from one install, i.e. with the same tag? */
+static int
+live_is_matching(const char *dir)
+{
+	static const char *const leaves[] = { "privkey.pem", "cert.pem", "chain.pem", "fullchain.pem" };
+	char path[PATH_MAX], *data[4] = { NULL }, tag[32];
+	int ok = 1;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/live/%s", dir, leaves[i]);
+		data[i] = slurp(path);
+		if (data[i] == NULL)
+			ok = 0;
+	}
+	if (ok && sscanf(data[0], "KEY %31s", tag) == 1) {
+		char want[128];
+
+		snprintf(want, sizeof(want), "CERT %s\n", tag);
+		ok = strcmp(data[1], want) == 0;
+		snprintf(want, sizeof(want), "CHAIN %s\n", tag);
+		ok = ok && strcmp(data[2], want) == 0;
+		snprintf(want, sizeof(want), "CERT %s\nCHAIN %s\n", tag, tag);
+		ok = ok && strcmp(data[3], want) == 0;
+	} else {
+		ok = 0;
+	}
+	for (i = 0; i < 4; i++)
+		free(data[i]);
+	return ok;
+}
+
+TEST(store_install_killed_keeps_pair)
+{
+	const char *state = scratch("killed");
+	struct store_cert_files f = files_for("0");
+	char dir[PATH_MAX];
+	int round, status;
+	pid_t pid;
+
+	CHECK_INT(store_install(state, "example.org", &f), 1);
+	CHECK_INT(store_cert_path(dir, sizeof(dir), state, "example.org", NULL), 0);
+
+	/* SIGKILL a process that installs in a loop, at varied instants; live must always match. */
+	for (round = 0; round < 25; round++) {
+		pid = fork();
+		if (pid == 0) {
+			char tag[32];
+			int i;
+
+			for (i = 0;; i++) {
+				snprintf(tag, sizeof(tag), "%d-%d", round, i);
+				f = files_for(tag);
+				store_install(state, "example.org", &f);
+			}
+		}
+		usleep((useconds_t)(1000 + (round * 1777) % 9000));
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		if (!CHECK(live_is_matching(dir))) {
+			fprintf(stderr, "  round %d: live is not a complete matching set\n", round);
+			break;
+		}
+	}
+
+	/* The next install cleans up whatever the kills left, except the previous version. */
+	f = files_for("final");
+	CHECK(store_install(state, "example.org", &f) > 0);
+	CHECK(live_is_matching(dir));
+	CHECK_INT(count_entries(dir), 3 + !!exists(dir, "state"));
 }
