@@ -18,6 +18,13 @@
 #define HOOK_OUTPUT_MAX 65536	/* bytes of output kept; the rest is read and dropped */
 #define HOOK_ENV_MAX 16		/* variables a hook gets on top of keepcert's environment */
 
+/*
+ * Seconds a pre, deploy or post hook may run before it is killed. The
+ * config has no key for it; 300 s covers a service restart that waits for
+ * open connections to drain.
+ */
+#define HOOK_TIMEOUT_DEFAULT 300
+
 /* Variables added to a hook's environment, as "NAME=VALUE" strings. */
 struct hook_env {
 	char *vars[HOOK_ENV_MAX];

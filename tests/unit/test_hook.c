@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,4 +220,35 @@ TEST(hook_notify_pipes_mail)
 	CHECK_INT(hook_notify("cat >/dev/null; echo 'mail: no route' >&2; exit 75", NULL, "s", "b", 5), -1);
 	CHECK_STR(error_text(), "notify: 'cat >/dev/null; echo 'mail: no route' >&2; exit 75' exited with "
 	    "status 75: mail: no route");
+}
+
+TEST(hook_log_output_lines)
+{
+	static const char output[] = "first\r\n\nsecond\x07 bell\nlast without newline";
+	char path[512], *text = NULL;
+	int saved, fd, level = log_max_level;
+	size_t len;
+
+	/* Capture stderr in a file while the lines are logged. */
+	snprintf(path, sizeof(path), "%s/hook-log.txt", unit_tmpdir());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	close(fd);
+	log_max_level = LOG_INFO;
+	unsetenv("JOURNAL_STREAM");
+	hook_log_output(LOG_INFO, "deploy example.org", output, sizeof(output) - 1);
+	hook_log_output(LOG_DEBUG, "hidden", "not shown\n", 10);
+	log_max_level = level;
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+
+	CHECK_INT(store_read_file(path, 4096, &text, &len), 0);
+	CHECK_STR(text, "keepcert: deploy example.org: first\n"
+	    "keepcert: deploy example.org: second? bell\n"
+	    "keepcert: deploy example.org: last without newline\n");
+	free(text);
 }
