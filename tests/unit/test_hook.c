@@ -213,8 +213,10 @@ TEST(hook_notify_pipes_mail)
 	snprintf(command, sizeof(command), "cat > %s", path);
 	CHECK_INT(hook_notify(command, "root@example.org", "keepcert: test", "body\n", 5), 0);
 	CHECK_INT(store_read_file(path, 4096, &text, &len), 0);
-	CHECK(text != NULL && strncmp(text, "To: root@example.org\nSubject: keepcert: test\n", 45) == 0);
-	CHECK(text != NULL && strstr(text, "\n\nbody\n") != NULL);
+	if (CHECK(text != NULL)) {
+		CHECK(strncmp(text, "To: root@example.org\nSubject: keepcert: test\n", 45) == 0);
+		CHECK(strstr(text, "\n\nbody\n") != NULL);
+	}
 	free(text);
 
 	CHECK_INT(hook_notify("cat >/dev/null; echo 'mail: no route' >&2; exit 75", NULL, "s", "b", 5), -1);
