@@ -679,6 +679,10 @@ config_parse(const char *text, size_t len, const char *path, struct config *conf
 		goto fail;
 	}
 
+	/* Editors on some systems start a UTF-8 file with a byte order mark. */
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		at += 3;
+
 	for (; at < end; at = eol + 1) {
 		p.line++;
 		if (p.line > CONFIG_LINES_MAX) {

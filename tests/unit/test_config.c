@@ -37,6 +37,8 @@ static const struct {
 	{ "pre = systemctl stop thing # not a comment\npost = true\nnotify = /usr/sbin/sendmail -t\n", NULL },
 	{ "reuse-key = true\nprofile = shortlived\npreferred-chain = ISRG Root X1\n", NULL },
 	{ "\t key\t=\tec-p256 \r\n", NULL },
+	{ "\xEF\xBB\xBFkey = ec-p256\n", NULL },
+	{ "key = ec-p256\n\xEF\xBB\xBFkey = ec-p384\n", P ":2: key '\xEF\xBB\xBFkey': unknown key" },
 
 	/* Unknown, misplaced and repeated keys. */
 	{ "[example.org]\nnmaes = example.org\n",
