@@ -32,6 +32,11 @@ static const struct command commands[] = {
 	    "\n"
 	    "https_proxy and no_proxy are honoured. Exit status 0 when a complete response arrived,\n"
 	    "whatever its status code; 1 when the connection, TLS or the response failed.\n" },
+	{ "install", cmd_install, "systemd|cron [--write] [--dir DIR]",
+	    "print (or write) the systemd timer and service, or the crontab line",
+	    "  -w, --write  write the files instead of printing them: keepcert.service and\n"
+	    "               keepcert.timer in /etc/systemd/system, or /etc/cron.d/keepcert\n"
+	    "  --dir DIR    write into DIR instead\n" },
 };
 
 static const struct command *
