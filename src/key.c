@@ -116,6 +116,11 @@ key_generate(struct key *k, enum key_type type)
 			error_set("RSA key generation failed for %s", key_type_name(type));
 			goto out;
 		}
+		k->rsa_dlen = br_rsa_compute_privexp_get_default()(k->rsa_d, &k->rsa, 65537);
+		if (k->rsa_dlen == 0) {
+			error_set("cannot compute the private exponent of the new %s key", key_type_name(type));
+			goto out;
+		}
 	}
 	rc = 0;
 out:
@@ -164,14 +169,52 @@ copy_part(struct key *k, size_t *used, const unsigned char *src, size_t *len)
 	return dst;
 }
 
-/* Fill K from the CRT parts of an RSA private key and recompute n and e from them. */
-static int
-set_rsa(struct key *k, const br_rsa_private_key *sk)
+/* The integers of an RSA key that BearSSL's CRT key does not carry, big-endian. */
+struct rsa_numbers {
+	const unsigned char *n, *e, *d;
+	size_t nlen, elen, dlen;
+};
+
+/* Strip leading zero bytes: the integers of a JWK are unsigned big-endian (RFC 7518 section 2). */
+static const unsigned char *
+strip_zeros(const unsigned char *p, size_t *len)
 {
-	br_rsa_compute_modulus compute_modulus = br_rsa_compute_modulus_get_default();
-	br_rsa_compute_pubexp compute_pubexp = br_rsa_compute_pubexp_get_default();
-	size_t used = 0, n_len;
-	uint32_t e;
+	while (*len > 1 && p[0] == 0) {
+		p++;
+		(*len)--;
+	}
+	return p;
+}
+
+/* 1 when the CRT key in K and its public key (n, e) belong together: n = p * q, and e undoes d. */
+static int
+rsa_consistent(const struct key *k)
+{
+	static const unsigned char hash[br_sha256_SIZE] = "a test value for the RSA check";
+	unsigned char n[512], sig[512], back[br_sha256_SIZE];
+	size_t n_len = (k->rsa.n_bitlen + 7) / 8;
+
+	/*
+	 * The i31 version's scratch space is two words short for two 2048-bit
+	 * primes (BearSSL 0.6), so it fails on 4096-bit keys; the i15 one fits.
+	 */
+	if (n_len != k->rsa_pub.nlen || br_rsa_i15_compute_modulus(n, &k->rsa) != n_len ||
+	    memcmp(n, k->rsa_pub.n, n_len) != 0)
+		return 0;
+
+	/* A signature that verifies shows that e matches the private exponents dp and dq. */
+	if (!br_rsa_pkcs1_sign_get_default()(BR_HASH_OID_SHA256, hash, sizeof(hash), &k->rsa, sig))
+		return 0;
+	return br_rsa_pkcs1_vrfy_get_default()(sig, n_len, BR_HASH_OID_SHA256, sizeof(back), &k->rsa_pub,
+	    back) && memcmp(back, hash, sizeof(hash)) == 0;
+}
+
+/* Fill K from the CRT parts of an RSA private key and its n, e and d, then check they agree. */
+static int
+set_rsa(struct key *k, const br_rsa_private_key *sk, const struct rsa_numbers *num)
+{
+	const unsigned char *n, *e, *d;
+	size_t used = 0, nlen = num->nlen, elen = num->elen, dlen = num->dlen;
 
 	if (sk->n_bitlen < 2048 || sk->n_bitlen > 4096)
 		return error_set("RSA key of %u bits; keepcert uses 2048 to 4096 bits", sk->n_bitlen);
@@ -193,23 +236,64 @@ set_rsa(struct key *k, const br_rsa_private_key *sk)
 	    k->rsa.iq == NULL)
 		return error_set("invalid RSA private key: a CRT part is zero or too long");
 
-	/* The public half is n = p * q, with e recovered from dp and p (BearSSL checks them). */
-	n_len = compute_modulus(NULL, &k->rsa);
-	if (n_len == 0 || n_len > sizeof(k->pub_buf) - 4 || compute_modulus(k->pub_buf, &k->rsa) != n_len)
-		return error_set("invalid RSA private key: cannot compute its modulus");
-	e = compute_pubexp(&k->rsa);
-	if (e == 0)
-		return error_set("invalid RSA private key: its CRT parts are inconsistent");
-
+	n = strip_zeros(num->n, &nlen);
+	e = strip_zeros(num->e, &elen);
+	d = strip_zeros(num->d, &dlen);
+	if (nlen > sizeof(k->pub_buf) - 4 || elen > 4 || dlen > sizeof(k->rsa_d))
+		return error_set("invalid RSA private key: n, e or d is too long");
+	memcpy(k->pub_buf, n, nlen);
+	memcpy(k->pub_buf + nlen, e, elen);
 	k->rsa_pub.n = k->pub_buf;
-	k->rsa_pub.nlen = n_len;
-	k->rsa_pub.e = k->pub_buf + n_len;
-	k->rsa_pub.elen = 0;
-	while (e != 0 && (e >> 24) == 0)
-		e <<= 8;
-	for (; e != 0; e <<= 8)
-		k->rsa_pub.e[k->rsa_pub.elen++] = (unsigned char)(e >> 24);
+	k->rsa_pub.nlen = nlen;
+	k->rsa_pub.e = k->pub_buf + nlen;
+	k->rsa_pub.elen = elen;
+	memcpy(k->rsa_d, d, dlen);
+	k->rsa_dlen = dlen;
+
+	/* NOTE: d itself is not checked against the CRT parts; only PKCS#8 export uses it. */
+	if (!rsa_consistent(k))
+		return error_set("invalid RSA private key: its modulus or public exponent does not "
+		    "match its primes");
 	return 0;
+}
+
+/*
+ * Find n, e and d in a PKCS#1 RSAPrivateKey (RFC 8017 appendix A.1.2),
+ * bare or inside a PKCS#8 PrivateKeyInfo (RFC 5208 section 5).
+ */
+static int
+rsa_der_numbers(const unsigned char *der, size_t len, struct rsa_numbers *num)
+{
+	struct asn1 in = { der, len }, fields;
+	struct asn1_elem seq, e;
+
+	if (asn1_expect(&in, ASN1_SEQUENCE, &seq) != ASN1_OK)
+		return -1;
+	asn1_enter(&seq, &fields);
+	if (asn1_expect(&fields, ASN1_INTEGER, &e) != ASN1_OK)
+		return -1;
+
+	/* PKCS#8: version, AlgorithmIdentifier, then the PKCS#1 key in an OCTET STRING. */
+	if (asn1_peek(&fields, ASN1_SEQUENCE)) {
+		if (asn1_expect(&fields, ASN1_SEQUENCE, &e) != ASN1_OK ||
+		    asn1_expect(&fields, ASN1_OCTET_STRING, &e) != ASN1_OK)
+			return -1;
+		return rsa_der_numbers(e.data, e.len, num);
+	}
+
+	if (asn1_expect(&fields, ASN1_INTEGER, &e) != ASN1_OK)
+		return -1;
+	num->n = e.data;
+	num->nlen = e.len;
+	if (asn1_expect(&fields, ASN1_INTEGER, &e) != ASN1_OK)
+		return -1;
+	num->e = e.data;
+	num->elen = e.len;
+	if (asn1_expect(&fields, ASN1_INTEGER, &e) != ASN1_OK)
+		return -1;
+	num->d = e.data;
+	num->dlen = e.len;
+	return num->nlen > 0 && num->elen > 0 && num->dlen > 0 ? 0 : -1;
 }
 
 /* Decode one DER private key (PKCS#8, SEC1 or PKCS#1) into K. */
@@ -217,6 +301,7 @@ static int
 parse_der(struct key *k, const void *der, size_t len)
 {
 	br_skey_decoder_context dc;
+	struct rsa_numbers num;
 	int rc;
 
 	br_skey_decoder_init(&dc);
@@ -227,7 +312,11 @@ parse_der(struct key *k, const void *der, size_t len)
 	} else if (br_skey_decoder_key_type(&dc) == BR_KEYTYPE_EC) {
 		rc = set_ec(k, br_skey_decoder_get_ec(&dc));
 	} else if (br_skey_decoder_key_type(&dc) == BR_KEYTYPE_RSA) {
-		rc = set_rsa(k, br_skey_decoder_get_rsa(&dc));
+		/* BearSSL keeps only the CRT parts; n, e and d are read from the same DER. */
+		if (rsa_der_numbers(der, len, &num) != 0)
+			rc = error_set("invalid RSA private key: cannot read n, e and d");
+		else
+			rc = set_rsa(k, br_skey_decoder_get_rsa(&dc), &num);
 	} else {
 		rc = error_set("the private key is neither EC nor RSA");
 	}
@@ -297,17 +386,6 @@ jwk_member(const struct json_doc *doc, const char *name, unsigned char *out, siz
 	return 0;
 }
 
-/* Strip leading zero bytes: the integers of a JWK are unsigned big-endian (RFC 7518 section 2). */
-static const unsigned char *
-strip_zeros(const unsigned char *p, size_t *len)
-{
-	while (*len > 1 && p[0] == 0) {
-		p++;
-		(*len)--;
-	}
-	return p;
-}
-
 /* An EC JWK (RFC 7518 section 6.2): crv, x, y, d, with d checked against x and y. */
 static int
 parse_jwk_ec(struct key *k, const struct json_doc *doc)
@@ -348,35 +426,43 @@ out:
 	return rc;
 }
 
-/* An RSA JWK (RFC 7518 section 6.3): the CRT parts, with n and e checked against them. */
+/* An RSA JWK (RFC 7518 section 6.3): n, e, d and the CRT parts, checked against each other. */
 static int
 parse_jwk_rsa(struct key *k, const struct json_doc *doc)
 {
 	/* One buffer per part: p, q, dp, dq and qi of a 4096-bit key are 256 bytes each. */
-	unsigned char parts[5][512], n[512], e[8];
 	static const char *const names[5] = { "p", "q", "dp", "dq", "qi" };
-	size_t lens[5], nlen, elen, i;
-	const unsigned char *np, *ep;
+	unsigned char parts[5][512], n[512], e[8], d[512];
+	struct rsa_numbers num = { n, e, d, 0, 0, 0 };
+	const unsigned char *np;
 	br_rsa_private_key sk;
+	size_t lens[5], nlen, i;
+	unsigned bit;
 	int rc = -1;
 
 	if (json_get(doc, 0, "oth") >= 0) {
 		error_set("JWK: multi-prime RSA keys (\"oth\") are not supported");
 		goto out;
 	}
-	if (jwk_member(doc, "n", n, sizeof(n), &nlen, 0) != 0 ||
-	    jwk_member(doc, "e", e, sizeof(e), &elen, 0) != 0)
-		goto out;
 	for (i = 0; i < 5; i++) {
-		if (jwk_member(doc, names[i], parts[i], sizeof(parts[i]), &lens[i], 0) != 0) {
-			error_prefix("keepcert needs the CRT parameters p, q, dp, dq and qi");
+		if (json_get(doc, 0, names[i]) < 0) {
+			error_set("JWK: member \"%s\" is missing; keepcert needs the CRT parameters p, q, "
+			    "dp, dq and qi", names[i]);
 			goto out;
 		}
+		if (jwk_member(doc, names[i], parts[i], sizeof(parts[i]), &lens[i], 0) != 0)
+			goto out;
 	}
+	if (jwk_member(doc, "n", n, sizeof(n), &num.nlen, 0) != 0 ||
+	    jwk_member(doc, "e", e, sizeof(e), &num.elen, 0) != 0 ||
+	    jwk_member(doc, "d", d, sizeof(d), &num.dlen, 0) != 0)
+		goto out;
 
+	/* BearSSL wants the modulus size in bits: count down from the top byte's first set bit. */
+	nlen = num.nlen;
 	np = strip_zeros(n, &nlen);
 	sk.n_bitlen = (uint32_t)(nlen * 8);
-	for (i = 0x80; i != 0 && (np[0] & i) == 0; i >>= 1)
+	for (bit = 0x80; bit != 0 && (np[0] & bit) == 0; bit >>= 1)
 		sk.n_bitlen--;
 	sk.p = parts[0];
 	sk.plen = lens[0];
@@ -388,18 +474,10 @@ parse_jwk_rsa(struct key *k, const struct json_doc *doc)
 	sk.dqlen = lens[3];
 	sk.iq = parts[4];
 	sk.iqlen = lens[4];
-	if (set_rsa(k, &sk) != 0)
-		goto out;
-
-	ep = strip_zeros(e, &elen);
-	if (k->rsa_pub.nlen != nlen || memcmp(k->rsa_pub.n, np, nlen) != 0 ||
-	    k->rsa_pub.elen != elen || memcmp(k->rsa_pub.e, ep, elen) != 0) {
-		error_set("JWK: \"n\" and \"e\" do not match the private CRT parameters");
-		goto out;
-	}
-	rc = 0;
+	rc = set_rsa(k, &sk, &num);
 out:
 	explicit_bzero(parts, sizeof(parts));
+	explicit_bzero(d, sizeof(d));
 	return rc;
 }
 
@@ -487,37 +565,19 @@ out:
 	return rc;
 }
 
-/* The private exponent d, which PKCS#8 stores but BearSSL's CRT key does not hold. */
-static size_t
-rsa_private_exponent(const struct key *k, unsigned char *d, size_t cap)
-{
-	br_rsa_compute_privexp compute_privexp = br_rsa_compute_privexp_get_default();
-	uint32_t e = 0;
-	size_t i, len;
-
-	for (i = 0; i < k->rsa_pub.elen; i++)
-		e = e << 8 | k->rsa_pub.e[i];
-	len = compute_privexp(NULL, &k->rsa, e);
-	if (len == 0 || len > cap)
-		return 0;
-	return compute_privexp(d, &k->rsa, e);
-}
-
 /* see key.h */
 int
 key_to_pem(const struct key *k, struct buf *out)
 {
-	unsigned char d[512];
 	struct buf der = { 0 };
 	unsigned char *p;
-	size_t len, dlen = 0;
+	size_t len;
 	int rc = -1;
 
 	if (k->is_rsa) {
-		dlen = rsa_private_exponent(k, d, sizeof(d));
-		if (dlen == 0)
-			return error_set("cannot compute the RSA private exponent");
-		len = br_encode_rsa_pkcs8_der(NULL, &k->rsa, &k->rsa_pub, d, dlen);
+		if (k->rsa_dlen == 0)
+			return error_set("the RSA key has no private exponent to write");
+		len = br_encode_rsa_pkcs8_der(NULL, &k->rsa, &k->rsa_pub, k->rsa_d, k->rsa_dlen);
 	} else {
 		len = br_encode_ec_pkcs8_der(NULL, &k->ec, &k->ec_pub);
 	}
@@ -532,14 +592,13 @@ key_to_pem(const struct key *k, struct buf *out)
 		goto out;
 	}
 	if (k->is_rsa)
-		br_encode_rsa_pkcs8_der(p, &k->rsa, &k->rsa_pub, d, dlen);
+		br_encode_rsa_pkcs8_der(p, &k->rsa, &k->rsa_pub, k->rsa_d, k->rsa_dlen);
 	else
 		br_encode_ec_pkcs8_der(p, &k->ec, &k->ec_pub);
 	pem_write(out, "PRIVATE KEY", p, len);
 	rc = out->failed ? error_set("out of memory writing the key") : 0;
 out:
 	buf_free(&der);
-	explicit_bzero(d, sizeof(d));
 	return rc;
 }
 

@@ -31,6 +31,13 @@ struct key {
 	br_rsa_public_key rsa_pub;
 	unsigned char priv_buf[BR_RSA_KBUF_PRIV_SIZE(4096)];
 	unsigned char pub_buf[BR_RSA_KBUF_PUB_SIZE(4096)];
+	/*
+	 * The RSA private exponent d, which PKCS#8 stores but BearSSL's CRT key
+	 * lacks; BearSSL can recompute it only for primes equal to 3 mod 4,
+	 * which keys made by openssl do not always have.
+	 */
+	unsigned char rsa_d[512];
+	size_t rsa_dlen;
 };
 
 /* Parse "ec-p256", "ec-p384", "rsa-2048", "rsa-3072" or "rsa-4096". Returns 0 or -1. */

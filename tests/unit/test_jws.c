@@ -345,3 +345,31 @@ TEST(jws_ec_coordinates_fixed_length)
 	CHECK(json_string_eq(&doc, json_get(&doc, 0, "crv"), "P-384"));
 	buf_free(&jwk);
 }
+
+/* The A.2 JWK with FROM replaced by TO must be rejected with WANT in the message. */
+static void
+check_a2_rejected(const char *from, const char *to, const char *want)
+{
+	char jwk[4096], *at;
+	struct key k;
+
+	snprintf(jwk, sizeof(jwk), "%s", rfc7515_a2_jwk);
+	at = strstr(jwk, from);
+	if (!CHECK(at != NULL))
+		return;
+	memmove(at + strlen(to), at + strlen(from), strlen(at + strlen(from)) + 1);
+	memcpy(at, to, strlen(to));
+	CHECK_INT(key_parse(&k, jwk, strlen(jwk)), -1);
+	if (strstr(error_text(), want) == NULL)
+		unit_fail(__FILE__, __LINE__, "message \"%s\" lacks \"%s\"", error_text(), want);
+}
+
+TEST(jws_rsa_jwk_consistency)
+{
+	/* e = 3 does not undo d; a changed n is not p * q; a changed q breaks both. */
+	check_a2_rejected("\"e\":\"AQAB\"", "\"e\":\"Aw\"", "does not match its primes");
+	check_a2_rejected("\"n\":\"ofgW", "\"n\":\"ofgX", "does not match its primes");
+	check_a2_rejected("\"q\":\"uQPE", "\"q\":\"uQPF", "does not match its primes");
+	check_a2_rejected("\"qi\":", "\"qj\":", "\"qi\" is missing");
+	check_a2_rejected("\"kty\":\"RSA\",", "\"kty\":\"RSA\",\"oth\":[],", "multi-prime");
+}
