@@ -108,8 +108,13 @@ key_generate(struct key *k, enum key_type type)
 			goto out;
 		}
 	} else {
-		unsigned bits = type == KEY_RSA_2048 ? 2048 : type == KEY_RSA_3072 ? 3072 : 4096;
 		br_rsa_keygen keygen = br_rsa_keygen_get_default();
+		unsigned bits = 4096;
+
+		if (type == KEY_RSA_2048)
+			bits = 2048;
+		else if (type == KEY_RSA_3072)
+			bits = 3072;
 
 		k->is_rsa = 1;
 		if (!keygen(&rng.vtable, &k->rsa, k->priv_buf, &k->rsa_pub, k->pub_buf, bits, 65537)) {
@@ -219,7 +224,12 @@ set_rsa(struct key *k, const br_rsa_private_key *sk, const struct rsa_numbers *n
 	if (sk->n_bitlen < 2048 || sk->n_bitlen > 4096)
 		return error_set("RSA key of %u bits; keepcert uses 2048 to 4096 bits", sk->n_bitlen);
 	k->is_rsa = 1;
-	k->type = sk->n_bitlen >= 4096 ? KEY_RSA_4096 : sk->n_bitlen >= 3072 ? KEY_RSA_3072 : KEY_RSA_2048;
+	if (sk->n_bitlen >= 4096)
+		k->type = KEY_RSA_4096;
+	else if (sk->n_bitlen >= 3072)
+		k->type = KEY_RSA_3072;
+	else
+		k->type = KEY_RSA_2048;
 
 	k->rsa.n_bitlen = sk->n_bitlen;
 	k->rsa.plen = sk->plen;
@@ -363,8 +373,8 @@ out:
 }
 
 /*
- * Decode base64url member NAME of JWK object OBJ into OUT (of size CAP). When
- * EXACT is non-zero the value must be exactly that many bytes.
+ * Decode the base64url member NAME of the JWK (the top-level object) into OUT
+ * of size CAP. When EXACT is non-zero, the value must be exactly that long.
  */
 static int
 jwk_member(const struct json_doc *doc, const char *name, unsigned char *out, size_t cap,
@@ -565,6 +575,40 @@ out:
 	return rc;
 }
 
+/*
+ * Append the PKCS#8 PrivateKeyInfo (RFC 5208 section 5) of RSA key K, with
+ * the RSAPrivateKey of RFC 8017 appendix A.1.2 inside. BearSSL 0.6 has an
+ * encoder for this, but it passes a null pointer to memcpy for the version
+ * field, which UBSan rejects.
+ */
+static void
+rsa_pkcs8(const struct key *k, struct buf *out)
+{
+	size_t info, alg, octets, rsa;
+
+	info = asn1_begin(out, ASN1_SEQUENCE);
+	asn1_write_small_int(out, 0);
+	alg = asn1_begin(out, ASN1_SEQUENCE);
+	asn1_write_tlv(out, ASN1_OID, OID_RSA_ENCRYPTION, ASN1_OID_LEN(OID_RSA_ENCRYPTION));
+	asn1_write_tlv(out, ASN1_NULL, NULL, 0);
+	asn1_end(out, alg);
+
+	octets = asn1_begin(out, ASN1_OCTET_STRING);
+	rsa = asn1_begin(out, ASN1_SEQUENCE);
+	asn1_write_small_int(out, 0);	/* version two-prime */
+	asn1_write_unsigned(out, k->rsa_pub.n, k->rsa_pub.nlen);
+	asn1_write_unsigned(out, k->rsa_pub.e, k->rsa_pub.elen);
+	asn1_write_unsigned(out, k->rsa_d, k->rsa_dlen);
+	asn1_write_unsigned(out, k->rsa.p, k->rsa.plen);
+	asn1_write_unsigned(out, k->rsa.q, k->rsa.qlen);
+	asn1_write_unsigned(out, k->rsa.dp, k->rsa.dplen);
+	asn1_write_unsigned(out, k->rsa.dq, k->rsa.dqlen);
+	asn1_write_unsigned(out, k->rsa.iq, k->rsa.iqlen);
+	asn1_end(out, rsa);
+	asn1_end(out, octets);
+	asn1_end(out, info);
+}
+
 /* see key.h */
 int
 key_to_pem(const struct key *k, struct buf *out)
@@ -577,25 +621,23 @@ key_to_pem(const struct key *k, struct buf *out)
 	if (k->is_rsa) {
 		if (k->rsa_dlen == 0)
 			return error_set("the RSA key has no private exponent to write");
-		len = br_encode_rsa_pkcs8_der(NULL, &k->rsa, &k->rsa_pub, k->rsa_d, k->rsa_dlen);
+		rsa_pkcs8(k, &der);
 	} else {
 		len = br_encode_ec_pkcs8_der(NULL, &k->ec, &k->ec_pub);
+		p = len != 0 ? (unsigned char *)buf_reserve(&der, len) : NULL;
+		if (p != NULL) {
+			br_encode_ec_pkcs8_der(p, &k->ec, &k->ec_pub);
+			der.len = len;
+		} else if (len == 0) {
+			error_set("cannot encode the EC key as PKCS#8");
+			goto out;
+		}
 	}
-	if (len == 0) {
-		error_set("cannot encode the key as PKCS#8");
-		goto out;
-	}
-
-	p = (unsigned char *)buf_reserve(&der, len);
-	if (p == NULL) {
+	if (der.failed) {
 		error_set("out of memory encoding the key");
 		goto out;
 	}
-	if (k->is_rsa)
-		br_encode_rsa_pkcs8_der(p, &k->rsa, &k->rsa_pub, k->rsa_d, k->rsa_dlen);
-	else
-		br_encode_ec_pkcs8_der(p, &k->ec, &k->ec_pub);
-	pem_write(out, "PRIVATE KEY", p, len);
+	pem_write(out, "PRIVATE KEY", der.data, der.len);
 	rc = out->failed ? error_set("out of memory writing the key") : 0;
 out:
 	buf_free(&der);

@@ -52,7 +52,7 @@ int key_generate(struct key *k, enum key_type type);
 /*
  * Read a key from PEM (PKCS#8, SEC1 "EC PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY")
  * or a private JWK (RFC 7518 section 6, as certbot stores its account key).
- * Only P-256, P-384 and RSA keys of 2048 to 4096 bits are accepted; an RSA key
+ * Only P-256, P-384 and RSA keys of 2048 to 4096 bits are accepted. An RSA key
  * gets the type of the largest standard size not above its own, and
  * rsa.n_bitlen keeps its exact size. Returns 0, or -1 with error_text() set.
  */

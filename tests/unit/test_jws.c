@@ -227,7 +227,12 @@ static struct key keys[3];
 static const struct key *
 key_of(enum key_type type)
 {
-	int i = type == KEY_EC_P256 ? 0 : type == KEY_EC_P384 ? 1 : 2;
+	int i = 2;
+
+	if (type == KEY_EC_P256)
+		i = 0;
+	else if (type == KEY_EC_P384)
+		i = 1;
 
 	if (keys[i].pub_buf[0] == 0 && key_generate(&keys[i], type) != 0)
 		unit_fail(__FILE__, __LINE__, "key_generate: %s", error_text());
