@@ -312,7 +312,7 @@ cert_chain_split(const char *pem, size_t len, struct buf ders[CERT_MAX_CHAIN])
 		buf_reset(&der);
 	}
 	if (found < 0) {
-		error_set("malformed PEM block after certificate %d of the chain", count);
+		error_prefix("certificate %d of the chain", count + 1);
 		goto fail;
 	}
 	if (count == 0) {

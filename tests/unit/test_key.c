@@ -219,6 +219,8 @@ TEST(key_rejects_bad_pem)
 	    "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
 	static const char cert_only[] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
 	static const char garbage_key[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+	static const char bad_base64[] = "-----BEGIN PRIVATE KEY-----\nA!AA\n-----END PRIVATE KEY-----\n";
+	static const char no_end[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n";
 	struct key k;
 
 	CHECK_INT(key_parse(&k, encrypted, strlen(encrypted)), -1);
@@ -227,6 +229,11 @@ TEST(key_rejects_bad_pem)
 	CHECK(strstr(error_text(), "no PRIVATE KEY") != NULL);
 	CHECK_INT(key_parse(&k, garbage_key, strlen(garbage_key)), -1);
 	CHECK_INT(key_parse(&k, "", 0), -1);
+
+	/* Invalid base64 and a missing END line: pem_next() rejects the block. */
+	CHECK_INT(key_parse(&k, bad_base64, strlen(bad_base64)), -1);
+	CHECK_INT(key_parse(&k, no_end, strlen(no_end)), -1);
+	CHECK(strcmp(error_text(), "unknown error") != 0);
 }
 
 /* The RFC 7515 appendix A.3 EC key with one member replaced by REPLACEMENT (a whole "name":"value"). */
