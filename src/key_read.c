@@ -425,7 +425,7 @@ key_parse(struct key *k, const char *data, size_t len)
 int
 key_load(struct key *k, const char *path)
 {
-	struct buf text = { .limit = KEY_FILE_MAX };
+	struct buf text = { .limit = KEY_FILE_MAX + 4096 };
 	char *p;
 	ssize_t n;
 	int fd, rc = -1;
@@ -436,7 +436,7 @@ key_load(struct key *k, const char *path)
 	for (;;) {
 		p = buf_reserve(&text, 4096);
 		if (p == NULL) {
-			error_set("%s: larger than %d bytes; is it a key file?", path, KEY_FILE_MAX);
+			error_set("%s: out of memory reading the key", path);
 			goto out;
 		}
 		n = read(fd, p, 4096);
@@ -449,6 +449,10 @@ key_load(struct key *k, const char *path)
 		if (n == 0)
 			break;
 		text.len += (size_t)n;
+		if (text.len > KEY_FILE_MAX) {
+			error_set("%s: larger than %d bytes; is it a key file?", path, KEY_FILE_MAX);
+			goto out;
+		}
 	}
 
 	rc = key_parse(k, text.data != NULL ? text.data : "", text.len);

@@ -123,8 +123,10 @@ for type in ec-p256 ec-p384 rsa-2048 rsa-3072 rsa-4096; do
 	"$KC" keygen "$type" "$WORK/ours-$type.pem" || fail "keygen $type"
 	[ "$(stat -c %a "$WORK/ours-$type.pem")" = 600 ] || fail "ours-$type.pem is not mode 600"
 	head -1 "$WORK/ours-$type.pem" | grep -qx -- '-----BEGIN PRIVATE KEY-----' || fail "$type: not PKCS#8 PEM"
-	openssl pkey -in "$WORK/ours-$type.pem" -check -noout >/dev/null 2>&1 ||
-		openssl pkey -in "$WORK/ours-$type.pem" -noout || fail "openssl rejects our $type key"
+	# -check also tests, for RSA, that d and the CRT parts agree with n and e.
+	openssl pkey -in "$WORK/ours-$type.pem" -check -noout > "$WORK/check" 2>&1 ||
+		{ cat "$WORK/check"; fail "openssl rejects our $type key"; }
+	pass
 	same_public_key "$WORK/ours-$type.pem"
 done
 expect_exit 1 "$KC" keygen ec-p256 "$WORK/ours-ec-p256.pem"
@@ -144,8 +146,10 @@ grep -q 'BEGIN RSA PRIVATE KEY' "$WORK/pkcs1-rsa.pem" || fail "openssl rsa did n
 for key in p8-p256 p8-p384 p8-rsa sec1-p256 sec1-p384 pkcs1-rsa; do
 	same_public_key "$WORK/$key.pem"
 
-	# Our PKCS#8 rewrite of it is the same key to openssl.
+	# Our PKCS#8 rewrite of it is the same key to openssl, and a valid one.
 	"$KC" topem "$WORK/$key.pem" > "$WORK/$key-rewritten.pem" || fail "topem $key"
+	openssl pkey -in "$WORK/$key-rewritten.pem" -check -noout > "$WORK/check" 2>&1 ||
+		{ cat "$WORK/check"; fail "openssl rejects our rewrite of $key"; }
 	openssl pkey -in "$WORK/$key-rewritten.pem" -pubout -outform DER -out "$WORK/rewritten.der"
 	cmp -s "$WORK/rewritten.der" "$WORK/spki.der" || fail "$key: our PKCS#8 rewrite changed the key"
 	pass

@@ -78,6 +78,8 @@ TEST(key_save_private_and_exclusive)
 	char path[256];
 	struct stat st;
 	struct key k, back;
+	FILE *f;
+	int i;
 
 	snprintf(path, sizeof(path), "%s/account.key", unit_tmpdir());
 	if (!CHECK_INT(key_generate(&k, KEY_EC_P256), 0))
@@ -94,6 +96,17 @@ TEST(key_save_private_and_exclusive)
 	CHECK_MEM(back.ec_pub.q, back.ec_pub.qlen, k.ec_pub.q, k.ec_pub.qlen);
 	CHECK_INT(key_load(&back, "/nonexistent/key.pem"), -1);
 	CHECK(strstr(error_text(), "/nonexistent/key.pem: cannot open") != NULL);
+
+	/* A file over 64 KiB is not read to the end. */
+	snprintf(path, sizeof(path), "%s/huge.pem", unit_tmpdir());
+	f = fopen(path, "w");
+	if (CHECK(f != NULL)) {
+		for (i = 0; i < 70000; i++)
+			fputc('#', f);
+		fclose(f);
+		CHECK_INT(key_load(&back, path), -1);
+		CHECK(strstr(error_text(), "larger than 65536 bytes") != NULL);
+	}
 	key_wipe(&k);
 	key_wipe(&back);
 }
