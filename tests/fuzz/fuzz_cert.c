@@ -7,8 +7,11 @@
  *	make -f third_party/bearssl.mk BUILD=build/fuzz CC=clang BR_CFLAGS='-O1 -g -fsanitize=address'
  *	clang -O1 -g -fsanitize=fuzzer,address -D_GNU_SOURCE -Isrc -Ibuild/bearssl-src/inc \
  *	    tests/fuzz/fuzz_cert.c src/asn1.c src/base64.c src/buf.c src/cert.c src/key.c src/log.c \
- *	    src/pem.c src/json.c build/fuzz/libbearssl.a -o build/fuzz/fuzz_cert
- *	build/fuzz/fuzz_cert -max_total_time=30 tests/fuzz/corpus/cert
+ *	    src/pem.c build/fuzz/libbearssl.a -o build/fuzz/fuzz_cert
+ *	mkdir -p build/fuzz/corpus
+ *	build/fuzz/fuzz_cert -max_total_time=30 build/fuzz/corpus tests/fuzz/corpus/cert
+ *
+ * libFuzzer adds new inputs to the first directory, so the seeds stay as they are.
  */
 #include <stddef.h>
 #include <stdint.h>
