@@ -93,26 +93,35 @@ sanitize:
 	@KEEPCERT_DYNAMIC=1 $(MAKE) --no-print-directory BUILD=build/san CC=$(SAN_CC) OPT='$(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' TARGET=$$($(SAN_CC) -dumpmachine) test
 
 # Router builds: one static musl binary per line of cross/targets, built by
-# Debian's cross gcc linked against Debian's musl-dev for that architecture
-# through its specs file, with BearSSL built by the same compiler. Each
-# lands at build/ARCH/keepcert. ARCHS picks some of them.
+# Debian's cross gcc and linked through a specs file against musl: Debian's
+# musl-dev for that architecture, or for boards without an FPU a soft-float
+# musl that cross/musl.sh builds. BearSSL is built by the same compiler.
+# Each lands at build/ARCH/keepcert. ARCHS picks some of them.
 CROSS_ALL := $(shell awk '$$1 ~ /^[a-z]/ { print $$1 }' cross/targets)
 ARCHS ?= $(CROSS_ALL)
 cross_field = $(shell awk -v name=$(1) '$$1 == name { print $$$(2) }' cross/targets)
-cross_cc = $(call cross_field,$(1),2)-gcc -specs /usr/lib/$(call cross_field,$(1),3)/musl-gcc.specs
+cross_soft = $(filter soft,$(call cross_field,$(1),5))
+cross_specs = $(if $(call cross_soft,$(1)),$(CURDIR)/build/$(1)/musl/lib,/usr/lib/$(call cross_field,$(1),3))/musl-gcc.specs
+# No gcc names a soft-float musl triple, so those targets say theirs.
+cross_make = $(MAKE) --no-print-directory BUILD=build/$(1) \
+	CC='$(call cross_field,$(1),2)-gcc $(if $(call cross_soft,$(1)),-msoft-float )-specs $(call cross_specs,$(1))' \
+	$(if $(call cross_soft,$(1)),TARGET=$(call cross_field,$(1),3))
 
 cross:
 	@cross/deps.sh $(ARCHS)
 	@for arch in $(ARCHS); do $(MAKE) --no-print-directory cross-$$arch || exit 1; done
 
 # cross-ARCH builds one target's keepcert, cross-unit-ARCH its unit test program too.
-cross-%:
-	@case ' $(CROSS_ALL) ' in *' $* '*) ;; *) echo "no target '$*'; cross/targets lists: $(CROSS_ALL)" >&2; exit 2 ;; esac
-	@$(MAKE) --no-print-directory BUILD=build/$* CC='$(call cross_cc,$*)' all
+cross-%: cross-libc-%
+	@$(call cross_make,$*) all
 	@file build/$*/keepcert 2>/dev/null || true
 
-cross-unit-%:
-	@$(MAKE) --no-print-directory BUILD=build/$* CC='$(call cross_cc,$*)' all build/$*/unit-tests
+cross-unit-%: cross-libc-%
+	@$(call cross_make,$*) all build/$*/unit-tests
+
+cross-libc-%:
+	@case ' $(CROSS_ALL) ' in *' $* '*) ;; *) echo "no target '$*'; cross/targets lists: $(CROSS_ALL)" >&2; exit 2 ;; esac
+	@[ -z '$(call cross_soft,$*)' ] || [ -f build/$*/musl/lib/musl-gcc.specs ] || cross/musl.sh $*
 
 # Every target's unit tests under qemu-user, then the integration tests
 # named by TESTS (default: cli) with $$KEEPCERT running the binary under qemu.

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Install what building and testing the router targets named as arguments
 # needs ("all" names every line of cross/targets): Debian's cross gcc,
-# musl-dev for that architecture through multiarch, and qemu-user-static to
-# run the result here. On Debian as root this uses dpkg and apt-get;
+# musl-dev for that architecture through multiarch (hard-float targets),
+# and qemu-user-static to run the result here. On Debian as root this uses dpkg and apt-get;
 # elsewhere it names what is missing and stops.
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,10 +22,12 @@ for name in "$@"; do
 	gnu=$(echo "$line" | awk '{ print $2 }')
 	musl=$(echo "$line" | awk '{ print $3 }')
 	debian=$(echo "$line" | awk '{ print $4 }')
-	qemu=$(echo "$line" | awk '{ print $5 }')
+	float=$(echo "$line" | awk '{ print $5 }')
+	qemu=$(echo "$line" | awk '{ print $6 }')
 
 	command -v "$gnu-gcc" >/dev/null 2>&1 || packages="$packages gcc-$gnu"
-	if [ ! -f "/usr/lib/$musl/musl-gcc.specs" ]; then
+	# A soft-float target's musl is built from source by cross/musl.sh.
+	if [ "$float" = hard ] && [ ! -f "/usr/lib/$musl/musl-gcc.specs" ]; then
 		packages="$packages musl-dev:$debian"
 		dpkg --print-foreign-architectures 2>/dev/null | grep -qx "$debian" ||
 			foreign="$foreign $debian"

@@ -3,9 +3,9 @@
 # of cross/targets) on this machine under qemu-user. For each one: build
 # build/ARCH/keepcert and build/ARCH/unit-tests, check with file(1) that the
 # binary is static and for the right machine, run the unit tests under
-# qemu, then run the integration tests named by $TESTS (default: cli) with
-# $KEEPCERT set to build/ARCH/keepcert-qemu, a wrapper that runs the binary
-# under qemu. $KEEPCERT_BINARY names the binary itself and $KEEPCERT_TARGET
+# qemu emulating the CPU that cross/targets names, then run the integration
+# tests named by $TESTS (default: cli) with $KEEPCERT set to
+# build/ARCH/keepcert-qemu, a wrapper that runs the binary the same way. $KEEPCERT_BINARY names the binary itself and $KEEPCERT_TARGET
 # the triple that "keepcert version" must print. The last line is
 # "N passed, N failed", counting unit and integration tests of all targets.
 set -u
@@ -39,10 +39,10 @@ for arch in "$@"; do
 		echo "tests/cross/run.sh: no target '$arch' in $table" >&2
 		exit 2
 	fi
-	read -r _ _ musl _ qemu elf <<< "$line"
+	read -r _ _ musl _ _ qemu cpu elf <<< "$line"
 	dir=$root/build/$arch
 	start=$EPOCHREALTIME
-	echo "== $arch ($musl, qemu-$qemu-static)"
+	echo "== $arch ($musl, qemu-$qemu-static -cpu $cpu)"
 
 	if ! make --no-print-directory -j2 "cross-unit-$arch" > "/tmp/keepcert-cross-$arch.log" 2>&1; then
 		tail -n 25 "/tmp/keepcert-cross-$arch.log" | sed 's/^/     /'
@@ -63,11 +63,11 @@ for arch in "$@"; do
 	cat > "$dir/keepcert-qemu" <<-WRAPPER
 	#!/bin/sh
 	# Written by tests/cross/run.sh: runs the $arch keepcert under qemu-user.
-	exec qemu-$qemu-static "$dir/keepcert" "\$@"
+	exec qemu-$qemu-static -cpu $cpu "$dir/keepcert" "\$@"
 	WRAPPER
 	chmod +x "$dir/keepcert-qemu"
 
-	"qemu-$qemu-static" "$dir/unit-tests" > "$dir/unit.log" 2>&1
+	"qemu-$qemu-static" -cpu "$cpu" "$dir/unit-tests" > "$dir/unit.log" 2>&1
 	tail -n 1 "$dir/unit.log" | sed "s/^/unit: /"
 	grep -v '^[0-9]* passed, ' "$dir/unit.log" | tail -n 25 | sed 's/^/     /'
 	before=$failed
