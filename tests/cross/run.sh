@@ -39,7 +39,7 @@ for arch in "$@"; do
 		echo "tests/cross/run.sh: no target '$arch' in $table" >&2
 		exit 2
 	fi
-	read -r _ _ musl _ _ qemu cpu elf <<< "$line"
+	read -r _ gnu musl _ float qemu cpu elf <<< "$line"
 	dir=$root/build/$arch
 	start=$EPOCHREALTIME
 	echo "== $arch ($musl, qemu-$qemu-static -cpu $cpu)"
@@ -58,6 +58,21 @@ for arch in "$@"; do
 		echo "FAIL $arch: file(1) says \"$description\", expected /$elf/ and statically linked"
 		failed=$((failed + 1))
 		broken="$broken $arch"
+	fi
+
+	# On a soft-float target every float operation becomes a call into
+	# libgcc, whose float helpers Debian builds hard-float only: one call
+	# is SIGILL on the boards. Catch it here even if no test reaches it,
+	# along with musl's string-to-double functions, which call them.
+	if [ "$float" = soft ]; then
+		calls=$(find "$dir/obj" "$dir/bearssl" -name '*.o' -exec "$gnu-nm" -u {} + 2>/dev/null |
+			grep -E ' (__[a-z]*(sf|df|tf)[a-z0-9]*|strto(d|f|ld)|atof)$' | awk '{ print $2 }' |
+			sort -u | tr '\n' ' ')
+		if [ -n "$calls" ]; then
+			echo "FAIL $arch: floating-point arithmetic in keepcert or BearSSL (calls: $calls); the boards have no FPU"
+			failed=$((failed + 1))
+			broken="$broken $arch"
+		fi
 	fi
 
 	cat > "$dir/keepcert-qemu" <<-WRAPPER
