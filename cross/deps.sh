@@ -60,6 +60,6 @@ if ! apt-get update -qq >/dev/null; then
 fi
 echo "cross/deps.sh: installing $packages" >&2
 if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null; then
-	echo "cross/deps.sh: could not install: $packages (apt-cache policy NAME says whether this mirror has it)" >&2
+	echo "cross/deps.sh: failed to install: $packages (apt-cache policy NAME shows whether this mirror has it)" >&2
 	exit 1
 fi

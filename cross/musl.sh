@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build a soft-float musl for the router target ARCH (a line of
-# cross/targets whose float column says soft) into build/ARCH/musl, with a
+# cross/targets whose float column is soft) into build/ARCH/musl, with a
 # gcc specs file there that links against it.
 #
 # Why: MT7621 and the other MIPS router SoCs have no FPU, and OpenWrt's

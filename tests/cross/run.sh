@@ -1,13 +1,14 @@
 #!/bin/bash
 # Build and test the router targets named as arguments (default: every line
-# of cross/targets) on this machine under qemu-user. For each one: build
-# build/ARCH/keepcert and build/ARCH/unit-tests, check with file(1) that the
-# binary is static and for the right machine, run the unit tests under
-# qemu emulating the CPU that cross/targets names, then run the integration
-# tests named by $TESTS (default: cli) with $KEEPCERT set to
-# build/ARCH/keepcert-qemu, a wrapper that runs the binary the same way. $KEEPCERT_BINARY names the binary itself and $KEEPCERT_TARGET
-# the triple that "keepcert version" must print. The last line is
-# "N passed, N failed", counting unit and integration tests of all targets.
+# of cross/targets) on this machine under qemu-user. For each one, build
+# build/ARCH/keepcert and build/ARCH/unit-tests, and check with file(1)
+# that the binary is static and for the right machine. Then run the unit
+# tests under qemu emulating the CPU that cross/targets names, and the
+# integration tests named by $TESTS (default: cli) with $KEEPCERT set to
+# build/ARCH/keepcert-qemu, a wrapper that runs the binary the same way.
+# $KEEPCERT_BINARY names the binary itself, and $KEEPCERT_TARGET the triple
+# that "keepcert version" must print. The last line is "N passed,
+# N failed", counting the unit and integration tests of all targets.
 set -u
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
