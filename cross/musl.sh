@@ -46,8 +46,7 @@ verified_archive() {
 if [ ! -f "$src/.verified" ]; then
 	archive=$(verified_archive third_party) || {
 		work=$(mktemp -d)
-		(cd "$work" && apt-get source -qq --download-only "musl=$version-*" >/dev/null 2>&1) ||
-			(cd "$work" && apt-get source -qq --download-only musl >/dev/null 2>&1) || true
+		(cd "$work" && apt-get source -qq --download-only musl >/dev/null 2>&1) || true
 		archive=$(verified_archive "$work") || {
 			rm -rf "$work"
 			echo "cross/musl.sh: no musl $version source: place one of these in third_party/," >&2
