@@ -9,7 +9,16 @@
  * Token 0 is the top-level value. The children of an object are its member
  * names and values, alternating; the children of an array are its elements.
  * A token's `next` is the index just past its whole subtree, so siblings are
- * reached by following `next`.
+ * reached by following `next`. To visit every member of object O:
+ *
+ *	for (k = O + 1, n = 0; n < tokens[O].size; n++, k = tokens[k + 1].next)
+ *		name is token k, value is token k + 1
+ *
+ * The scanner is strict. It accepts exactly one top-level value, whitespace
+ * only where RFC 8259 allows it, and numbers only by the grammar of its
+ * section 6. Strings must be valid UTF-8 (RFC 3629) with valid escapes.
+ * Member names of one object must differ after unescaping, and the text
+ * must stay within the limits below.
  */
 #ifndef KEEPCERT_JSON_H
 #define KEEPCERT_JSON_H
@@ -19,7 +28,15 @@
 
 #include "buf.h"
 
+/* Objects and arrays nested inside each other, counting the outermost. */
 #define JSON_MAX_DEPTH 32
+
+/*
+ * Members of one object. The duplicate-name check compares each name with
+ * the earlier names of its object, so this bounds that work to JSON_MAX_MEMBERS
+ * comparisons per name. The objects RFC 8555 defines have fewer than 15 members.
+ */
+#define JSON_MAX_MEMBERS 128
 
 enum json_type {
 	JSON_OBJECT = 1,
@@ -54,9 +71,15 @@ enum json_error {
 	JSON_ERR_DUPLICATE = -4,	/* an object repeats a member name */
 	JSON_ERR_STRING = -5,		/* bad escape, lone surrogate, invalid UTF-8, control byte */
 	JSON_ERR_TOO_LONG = -6,		/* text larger than the scanner's 32-bit offsets */
+	JSON_ERR_MEMBERS = -7,		/* an object has more than JSON_MAX_MEMBERS members */
 };
 
-/* Scan TEXT[0..LEN) into TOKENS[0..CAP). Returns JSON_OK or a json_error; on error *ERR_OFFSET is the byte at fault. */
+/*
+ * Scan TEXT[0..LEN) into TOKENS[0..CAP) and describe the result in DOC.
+ * Returns JSON_OK or a json_error. On error DOC has no tokens and, when
+ * ERR_OFFSET is not NULL, *ERR_OFFSET is the offset of the byte at fault
+ * (LEN when the text ended too early).
+ */
 int json_parse(struct json_doc *doc, const char *text, size_t len, struct json_token *tokens,
     uint32_t cap, size_t *err_offset);
 
@@ -82,7 +105,29 @@ int json_string_eq(const struct json_doc *doc, int tok, const char *s);
 /* Read integer token TOK. Returns 0, or -1 when TOK is not an integer or overflows int64. */
 int json_int64(const struct json_doc *doc, int tok, int64_t *value);
 
-/* Append S as a JSON string, with quotes, escaping quotes, backslashes and control characters. */
+/*
+ * Convenience readers for the members of an object, as the ACME layer reads
+ * them. Each returns -1 when OBJECT is not an object, NAME is not a member
+ * of it, or the member's value has another type.
+ */
+
+/* Index of the value of member NAME when it has type TYPE, or -1. */
+int json_get_typed(const struct json_doc *doc, int object, const char *name, enum json_type type);
+
+/* Unescape string member NAME into OUT as json_string() does. Returns the length, or -1. */
+int json_get_string(const struct json_doc *doc, int object, const char *name, char *out, size_t cap);
+
+/* Read integer member NAME as json_int64() does. Returns 0, or -1. */
+int json_get_int64(const struct json_doc *doc, int object, const char *name, int64_t *value);
+
+/* Read boolean member NAME. Returns 1 for true, 0 for false, or -1. */
+int json_get_bool(const struct json_doc *doc, int object, const char *name);
+
+/*
+ * Append S as a JSON string, with quotes. Quotes and backslashes are escaped,
+ * and so is every control character below 0x20 (\b \f \n \r \t, others as
+ * \u00XX). Bytes from 0x80 are copied as they are, so S must be UTF-8.
+ */
 void json_write_string(struct buf *b, const char *s);
 
 #endif

@@ -18,6 +18,12 @@
  * into DER (appended), copy its label into LABEL, and move *POS past it.
  * CRLF line ends, trailing whitespace and text between blocks are accepted.
  * Returns 1 for a block, 0 when no block remains, -1 for a malformed block.
+ *
+ * A block is malformed when its BEGIN line is invalid, or when no END line
+ * with the same label follows before the next BEGIN line or the end. It is
+ * also malformed when its base64 is invalid: decoding is strict RFC 4648
+ * section 4 with padding, but lines may have any length. On -1, error_text()
+ * names the block, DER is as it was and *POS is unchanged.
  */
 int pem_next(const char **pos, const char *end, char label[PEM_LABEL_MAX], struct buf *der);
 
