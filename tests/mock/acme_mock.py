@@ -518,7 +518,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 extra = [("Retry-After", "1")]
             elif self.ca.scenario == "caa":
                 o["status"] = "invalid"
-                o["error"] = {"type": "urn:ietf:params:acme:error:caa", "detail": "CAA forbids issuance"}
+                o["error"] = {"type": "urn:ietf:params:acme:error:caa",
+                              "detail": "CAA forbids \"issuance\" \\ here\nsecond line \U0001F600"}
             else:
                 o["status"] = "valid"
         doc = self.order_json(oid)
