@@ -313,6 +313,10 @@ wait_authz(struct acme_client *c, struct authz_work *w, const char *type)
 	char why[900], what[NAME_MAX_LEN + 64];
 
 	snprintf(what, sizeof(what), "the %s challenge of %s", type, w->identifier);
+
+	/* Validation takes the CA a moment: polling at once would only see "pending". */
+	if (acme_poll_wait(c, &poll, NULL, what) != 0)
+		return -1;
 	for (;;) {
 		if (acme_post(c, w->url, "", 0, &resp) != 0 || acme_parse(&resp, &j) != 0) {
 			http_response_free(&resp);
