@@ -54,3 +54,13 @@ mock_start no-alternates
 expect_exit 0 mock_issue --preferred-chain "Test Root X1"
 expect_match "$WORK/err" 'no chain issued by "Test Root X1" among 0 alternate\(s\); keeping the default chain'
 [ "$(grep -c 'BEGIN CERTIFICATE' "$live/fullchain.pem")" = 3 ] || fail "the default chain was not kept"
+
+# A certificate for another key, or with a name that was not ordered: nothing is installed.
+version=$(readlink "$live")
+mock_start wrong-key
+expect_exit 1 mock_issue
+expect_match "$WORK/err" 'the issued certificate is not for our key; nothing was installed'
+mock_start extra-name
+expect_exit 1 mock_issue
+expect_match "$WORK/err" 'has the name unordered.example.net, which was not ordered'
+[ "$(readlink "$live")" = "$version" ] || fail "a wrong certificate was installed"

@@ -61,6 +61,8 @@ SCENARIOS = {
     "profiles": "the directory lists profiles; newOrder records the profile",
     "bad-url": "the order's authorization URL is http, not https",
     "bad-token": "the http-01 token is not base64url",
+    "wrong-key": "the certificate is for another key than the CSR's",
+    "extra-name": "the certificate carries a name that was not ordered",
 }
 
 B64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
@@ -98,13 +100,14 @@ def make_cas(workdir):
     os.rename(made + ".tmp", made)
 
 
-def issue_leaf(workdir, csr_der, serial):
+def issue_leaf(workdir, csr_der, serial, force_pubkey=None):
     p = lambda n: os.path.join(workdir, n)
     csr = os.path.join(workdir, "leaf-%d.csr" % serial)
     with open(csr, "wb") as f:
         f.write(csr_der)
+    extra = ["-force_pubkey", force_pubkey] if force_pubkey else []
     return openssl("x509", "-req", "-inform", "DER", "-in", csr, "-CA", p("r3.pem"), "-CAkey", p("r3.key"),
-                   "-set_serial", str(serial), "-days", "10", "-copy_extensions", "copyall").decode()
+                   "-set_serial", str(serial), "-days", "10", "-copy_extensions", "copyall", *extra).decode()
 
 
 def read(workdir, name):
@@ -478,7 +481,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.problem(403, "orderNotReady", "order is %s" % o["status"])
             return
         serial = 1000 + int(oid)
-        self.ca.certs[oid] = issue_leaf(self.ca.args.workdir, unb64(payload["csr"]), serial)
+        csr = unb64(payload["csr"])
+        if s in ("wrong-key", "extra-name"):
+            names = ",".join("DNS:" + i["value"] for i in o["identifiers"])
+            if s == "extra-name":
+                names += ",DNS:unordered.example.net"
+            key = os.path.join(self.ca.args.workdir, "other.key")
+            csr = openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                          "-keyout", key, "-subj", "/CN=" + o["identifiers"][0]["value"],
+                          "-addext", "subjectAltName=" + names, "-outform", "DER")
+            if s == "extra-name":
+                # The right key, so that only the names differ.
+                csr = self.resign_csr(unb64(payload["csr"]), names)
+        self.ca.certs[oid] = issue_leaf(self.ca.args.workdir, csr, serial,
+                                        getattr(self.ca, "force_pubkey", None) if s == "extra-name" else None)
         o["cert"] = "%s/cert/%s" % (self.ca.base, oid)
         extra = []
         if s.startswith("processing") or s == "caa":
@@ -504,6 +520,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if o["status"] == "processing":
             doc.pop("certificate", None)
         self.json_response(200, doc, extra)
+
+    def resign_csr(self, csr_der, names):
+        """Return a CA-made CSR stand-in: the client's public key with NAMES, as openssl x509 -force_pubkey makes it."""
+        w = self.ca.args.workdir
+        pub = os.path.join(w, "client.pub")
+        with open(pub, "wb") as f:
+            f.write(openssl("req", "-inform", "DER", "-noout", "-pubkey", stdin=csr_der))
+        self.ca.force_pubkey = pub
+        return openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                       "-keyout", os.path.join(w, "other.key"), "-subj", "/CN=x",
+                       "-addext", "subjectAltName=" + names, "-outform", "DER")
 
     def order(self, payload, e):
         oid = self.path.split("/")[-1]
