@@ -57,7 +57,7 @@ assert len(posts("/finalize/")) == 2
 # An order already ready: no challenge answered, finalized at once.
 mock_start ready
 expect_exit 0 mock_issue -v
-expect_no_match "$WORK/err" 'answering'
+expect_no_match "$WORK/err" 'responding to'
 mock_py '
 assert not posts("/chall/"), "a challenge was answered"
 assert not posts("/authz/"), "authorizations were fetched for a ready order"

@@ -522,7 +522,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.json_response(200, doc, extra)
 
     def resign_csr(self, csr_der, names):
-        """Return a CA-made CSR stand-in: the client's public key with NAMES, as openssl x509 -force_pubkey makes it."""
+        """Make a CSR with NAMES and remember the client's public key for issue_leaf's -force_pubkey."""
         w = self.ca.args.workdir
         pub = os.path.join(w, "client.pub")
         with open(pub, "wb") as f:
