@@ -6,8 +6,8 @@
 
 It serves https://localhost:P/dir over TLS with keep-alive, checks the
 protected header of every POST (a nonce it issued and that is unused, the
-url of the request, kid or jwk as the request requires) and answers
-problems it finds with an error that names them. It validates http-01 by
+url of the request, kid or jwk as the request requires) and rejects
+what it finds wrong with an error that names it. It validates http-01 by
 fetching the key authorization from 127.0.0.1:--http-port, and issues
 certificates for the CSR with openssl, below a small CA hierarchy made in
 --workdir (see make_cas).
