@@ -98,10 +98,18 @@ class Results:
         return int(row[0]) if row else None
 
     def requests(self, client, workload):
-        if workload == "noop":
-            return self.median(client, workload, 3)
-        row = self.counts.get((client, workload))
-        return int(row[1]) if row else None
+        """The median over the timed runs, from Pebble's log."""
+        return self.median(client, workload, 3)
+
+    def requests_text(self, client, workload):
+        """The median, and the range when the runs differ (a CA may answer a poll with "pending")."""
+        values = [s[3] for s in self.samples.get((client, workload), [])]
+        if not values:
+            return ""
+        text = "%g" % statistics.median(values)
+        if min(values) != max(values):
+            text += " (%d–%d)" % (min(values), max(values))
+        return text
 
     def self_counts(self, workload):
         row = self.counts.get(("keepcert", workload))
@@ -202,13 +210,11 @@ def keepcert_section(args, results):
         if wall is None:
             continue
         conns = results.connections("keepcert", workload)
-        reqs = results.requests("keepcert", workload)
         own = results.self_counts(workload)
         conns_text = "" if conns is None else "%d" % conns
-        reqs_text = "" if reqs is None else "%d" % reqs
-        if own is not None and (own[0] != conns_text or own[1] != reqs_text):
-            conns_text += " (own count %s)" % own[0]
-            reqs_text += " (own count %s)" % own[1]
+        reqs_text = results.requests_text("keepcert", workload)
+        if own is not None and own[0] != conns_text:
+            conns_text += " (keepcert -v: %s)" % own[0]
         minimum = minimum_requests(workload)
         out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
             label, ms(wall), ms(cpu), kib(rss), conns_text, reqs_text,
@@ -251,8 +257,9 @@ def targets(args, results):
         if conns is None or reqs is None:
             lines.append("- connections and requests, %s: not measured" % workload)
             continue
-        lines.append("- %s: %d TLS connection(s) (target 1) and %d requests (minimum %d) %s" % (
-            workload, conns, reqs, minimum, mark(conns == 1 and reqs == minimum)))
+        lines.append("- %s: %d TLS connection(s) (target 1) and %s requests (minimum %d) %s" % (
+            workload, conns, results.requests_text("keepcert", workload), minimum,
+            mark(conns == 1 and reqs == minimum)))
     return lines
 
 
@@ -271,12 +278,12 @@ def peers_section(args, results):
         ("CPU ms", lambda c, w: results.median(c, w, 1), ms),
         ("peak RSS KiB", lambda c, w: results.median(c, w, 2), kib),
         ("TCP connections", results.connections, lambda v: "%g" % v),
-        ("HTTP requests", results.requests, lambda v: "%g" % v),
+        ("HTTP requests (median)", results.requests, lambda v: "%g" % v),
     ]
     for workload, label in WORKLOADS:
         label = label.format(certs=args.certs)
         for name, get, fmt in measures:
-            if workload == "version" and name in ("TCP connections", "HTTP requests"):
+            if workload == "version" and name.startswith(("TCP", "HTTP")):
                 continue
             base = None if "keepcert" in results.unavailable and workload == "noop" else get("keepcert", workload)
             cells = []
