@@ -12,6 +12,7 @@
 #	BENCH_PEER_NOOP_RUNS the same for each peer (default 3; certbot and lego take seconds)
 #	BENCH_CERTS          certificates in the no-op workload (default 1000)
 #	BENCH_OUT            the page to update (default BENCHMARKS.md)
+#	BENCH_KEEP=1         keep the work directory (logs, Pebble's log, raw figures)
 #
 # Every server runs on 127.0.0.1: Pebble and its mock DNS (from
 # tests/integration/pebble.sh), a counting TCP proxy in front of Pebble
@@ -48,8 +49,10 @@ TESTS_DIR=$root/tests/integration
 failures=0
 finish() {
 	cleanup_bg
-	if [ "$failures" -eq 0 ]; then
+	if [ "$failures" -eq 0 ] && [ "${BENCH_KEEP:-0}" != 1 ]; then
 		rm -rf "$WORK"
+	elif [ "$failures" -eq 0 ]; then
+		echo "bench.sh: work directory kept in $WORK" >&2
 	else
 		echo "bench.sh: $failures run(s) failed; logs kept in $WORK/logs" >&2
 	fi
@@ -232,7 +235,7 @@ if [ -n "$noop_clients" ]; then
 		${client}_noop_prepare "$WORK/fixture" || fail "$client: cannot lay out the no-op fixture"
 	done
 fi
-[ -n "$noop_clients" ] && log "timing the no-op over $CERTS certificates ($noop_clients)"
+[ -n "$noop_clients" ] && log "timing the no-op over $CERTS certificates (${noop_clients# })"
 rounds=$NOOP_RUNS
 [ $peers = 1 ] && [ "$PEER_NOOP_RUNS" -gt "$rounds" ] && rounds=$PEER_NOOP_RUNS
 for run in $(seq "$rounds"); do
