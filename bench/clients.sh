@@ -1,7 +1,8 @@
 # The workloads of each client, sourced by bench.sh. Every client has the
 # functions CLIENT_version, CLIENT_issue_new, CLIENT_renew, CLIENT_rsa4096,
-# CLIENT_noop_available, CLIENT_noop_prepare FIXTURE and CLIENT_noop. They run each process through
-# timed (or timed_trusted) and read these variables, set per run:
+# CLIENT_noop_available, CLIENT_noop_prepare FIXTURE and CLIENT_noop. They
+# run each process through timed (or timed_trusted). They read these
+# variables, which bench.sh sets for each run:
 #	dir_url   the ACME directory, Pebble's own port or the counting proxy
 #	state     a directory for this run's client state; CLIENT/ under it is the client's
 #	name      the DNS name to order (Pebble's mock DNS maps every name to 127.0.0.1)
@@ -82,7 +83,7 @@ certbot_version() { timed certbot --version; }
 certbot_issue_new() { certbot_certonly -d "$name" --key-type ecdsa --elliptic-curve secp256r1; }
 certbot_rsa4096() { certbot_certonly -d "rsa-$name" --key-type rsa --rsa-key-size 4096; }
 
-# What a cron job runs, forced; the server and port come from the renewal file.
+# Run what a cron job runs, forced. The server and port come from the renewal file.
 certbot_renew() {
 	local dirs
 	mapfile -t dirs < <(certbot_dirs "$state/certbot")

@@ -9,9 +9,10 @@ bench.sh leaves in its work directory:
   footprint.txt PACKAGE OWN_KIB TOTAL_KIB COUNT (bench/footprint.py), peers only
   floor.txt     one rusage line: the helper timing a static program that exits at once
 
-The page keeps two generated sections, one per make target, between
-"<!-- BEGIN make bench -->" and "<!-- END make bench -->" (and the same
-for make bench-peers); everything else on the page is left as it is.
+The page keeps one generated section per make target, between
+"<!-- BEGIN make bench -->" and "<!-- END make bench -->" and between the
+same markers for make bench-peers. Everything else on the page is left as
+it is.
 """
 import argparse
 import datetime
@@ -26,12 +27,12 @@ WORKLOADS = [
     ("issue_new", "issuance, new account, EC P-256"),
     ("renew", "renewal, cached account"),
     ("rsa4096", "issuance, RSA-4096 key"),
-    ("noop", "no-op run over {certs} certificates"),
+    ("noop", "no-op run over {certs:,} certificates"),
 ]
 PEERS = ["certbot", "lego", "uacme"]
 
-# RFC 8555 requests for one name with http-01, when every answer is already
-# final where it can be: GET directory, HEAD newNonce (Pebble's directory
+# RFC 8555 requests for one name with http-01, when every response is
+# already final where it can be: GET directory, HEAD newNonce (Pebble's directory
 # response carries no Replay-Nonce), newAccount (new accounts only),
 # newOrder, one POST-as-GET of the authorization and one challenge POST per
 # name, one poll until the order is ready (validation is asynchronous),
@@ -98,11 +99,11 @@ class Results:
         return int(row[0]) if row else None
 
     def requests(self, client, workload):
-        """The median over the timed runs, from Pebble's log."""
+        """Return the median request count of the timed runs, from Pebble's log."""
         return self.median(client, workload, 3)
 
     def requests_text(self, client, workload):
-        """The median, and the range when the runs differ (a CA may answer a poll with "pending")."""
+        """Format the median, and the range when runs differ because a poll found "pending"."""
         values = [s[3] for s in self.samples.get((client, workload), [])]
         if not values:
             return ""
@@ -212,7 +213,7 @@ def keepcert_section(args, results):
         conns = results.connections("keepcert", workload)
         own = results.self_counts(workload)
         conns_text = "" if conns is None else "%d" % conns
-        reqs_text = results.requests_text("keepcert", workload)
+        reqs_text = "" if workload == "version" else results.requests_text("keepcert", workload)
         if own is not None and own[0] != conns_text:
             conns_text += " (keepcert -v: %s)" % own[0]
         minimum = minimum_requests(workload)
@@ -246,9 +247,9 @@ def targets(args, results):
     check("CPU of an EC issuance", None if cpu is None else ms(cpu), TARGETS["issue_new_cpu_ms"], "ms")
     check("wall time of an EC issuance", None if wall is None else ms(wall), TARGETS["issue_new_wall_ms"], "ms")
     if "keepcert" in results.unavailable:
-        lines.append("- no-op run over %d certificates: keepcert run: not available in this build" % args.certs)
+        lines.append("- no-op run over {:,} certificates: keepcert run: not available in this build".format(args.certs))
     else:
-        check("no-op run over %d certificates" % args.certs, None if noop is None else ms(noop),
+        check("no-op run over {:,} certificates".format(args.certs), None if noop is None else ms(noop),
               TARGETS["noop_wall_ms"], "ms")
     for workload in ("issue_new", "renew", "rsa4096"):
         conns = results.connections("keepcert", workload)

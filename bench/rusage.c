@@ -10,13 +10,13 @@
  * larger of the command's own VmHWM, read from /proc when it exits, and
  * the ru_maxrss of its descendants: the largest single process, not a sum.
  *
- * Why C and not python3 or /usr/bin/time: Linux folds the resident set of
- * the process that forked into the child's ru_maxrss (exec records the old
- * memory map's high-water mark), which adds 10 to 14 MiB under a python3
- * wrapper and about 0.5 MiB under GNU time 1.9. Since Linux 6.2 ru_maxrss
- * is also read from per-CPU counters without summing them, so a process
- * of a few hundred KiB can read as 0. VmHWM of the exec'd image, read at
- * the ptrace exit stop, has neither problem.
+ * This is C, not python3 or /usr/bin/time, because exec records the old
+ * memory map's high-water mark in ru_maxrss. The resident set of the
+ * process that forked therefore counts for the child: 10 to 14 MiB under a
+ * python3 wrapper, about 0.5 MiB under GNU time 1.9. Since Linux 6.2
+ * ru_maxrss is also read from per-CPU counters without summing them, so a
+ * process of a few hundred KiB can read as 0. VmHWM of the exec'd image,
+ * read at the ptrace exit stop, has neither problem.
  */
 #define _GNU_SOURCE
 #include <errno.h>
