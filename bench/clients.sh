@@ -37,7 +37,8 @@ keepcert_noop_available() {
 keepcert_noop_prepare() {
 	local fixture=$1 dir=$1/keepcert n
 
-	mkdir -p "$dir/state/accounts"
+	# The modes keepcert itself gives the state directory and each certs/NAME.
+	mkdir -p -m 700 "$dir/state" "$dir/state/certs" "$dir/state/accounts"
 	cp -a "$WORK/counted/keepcert/accounts/." "$dir/state/accounts/"
 	{
 		echo "directory = $COUNTED_URL"
@@ -52,7 +53,8 @@ keepcert_noop_prepare() {
 	} > "$dir/keepcert.conf"
 	chmod 600 "$dir/keepcert.conf"
 	for n in $(cat "$fixture/names"); do
-		mkdir -p "$dir/state/certs/$n/v1"
+		mkdir -m 700 "$dir/state/certs/$n"
+		mkdir -m 755 "$dir/state/certs/$n/v1"
 		ln "$fixture/key.pem" "$dir/state/certs/$n/v1/privkey.pem"
 		ln "$fixture/pool/$n.pem" "$dir/state/certs/$n/v1/cert.pem"
 		ln "$fixture/ca.pem" "$dir/state/certs/$n/v1/chain.pem"
