@@ -266,5 +266,6 @@ command="make bench"
 python3 "$here/report.py" --work "$WORK" --out "$OUT" --command "$command" \
 	--keepcert "$KEEPCERT" --size "$size" --certs "$CERTS" --peers "$peers" ||
 	fail "report.py could not write $OUT"
+sed -n "/<!-- BEGIN $command -->/,/<!-- END $command -->/p" "$OUT" | sed '1d;$d'
 log "wrote $OUT"
 [ "$failures" -eq 0 ]
