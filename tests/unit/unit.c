@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -78,6 +79,15 @@ unit_check_mem(const char *file, int line, const char *expr, const void *got, si
 	print_hex("got", got, got_len);
 	print_hex("expected", want, want_len);
 	return 0;
+}
+
+long long
+unit_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 const char *
