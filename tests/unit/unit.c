@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "unit.h"
 
 static struct unit_test *tests;
@@ -84,10 +85,7 @@ unit_check_mem(const char *file, int line, const char *expr, const void *got, si
 long long
 unit_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_ms();
 }
 
 const char *
