@@ -64,13 +64,14 @@ for arch in "$@"; do
 	# On a soft-float target every float operation becomes a call into
 	# libgcc, whose float helpers Debian builds hard-float only: one call
 	# is SIGILL on the boards. Catch it here even if no test reaches it,
-	# along with musl's string-to-double functions, which call them.
+	# along with musl's string-to-double functions, which call them. The
+	# unit tests are checked too, since they must run on the same CPU.
 	if [ "$float" = soft ]; then
-		calls=$(find "$dir/obj" "$dir/bearssl" -name '*.o' -exec "$gnu-nm" -u {} + 2>/dev/null |
+		calls=$(find "$dir/obj" "$dir/bearssl" "$dir/unit" -name '*.o' -exec "$gnu-nm" -u {} + 2>/dev/null |
 			grep -E ' (__[a-z]*(sf|df|tf)[a-z0-9]*|strto(d|f|ld)|atof)$' | awk '{ print $2 }' |
 			sort -u | tr '\n' ' ')
 		if [ -n "$calls" ]; then
-			echo "FAIL $arch: floating-point arithmetic in keepcert or BearSSL (calls: $calls); the boards have no FPU"
+			echo "FAIL $arch: floating-point arithmetic in keepcert, BearSSL or the unit tests (calls: $calls); the boards have no FPU"
 			failed=$((failed + 1))
 			broken="$broken $arch"
 		fi
