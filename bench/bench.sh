@@ -182,6 +182,9 @@ webroot_stop() {
 # --- Pebble and the proxy
 
 log "starting Pebble"
+# Whatever the environment says: no validation delay, no rejected nonces, no reused authorizations.
+PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
+unset PEBBLE_STRICT PEBBLE_EAB_KEYS PEBBLE_VALIDITY PEBBLE_ALTERNATE_ROOTS PEBBLE_CHAIN_LENGTH PEBBLE_VA_ALWAYS_VALID
 pebble_start
 proxy_port=$(free_port)
 pebble_port=${PEBBLE_DIRECTORY#https://localhost:}
