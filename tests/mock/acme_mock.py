@@ -45,6 +45,7 @@ SCENARIOS = {
     "processing-past": "as processing-date, with a date in the past",
     "processing-garbage": "as processing-date, with a Retry-After that is not a date",
     "caa": "finalize returns processing, then the order is invalid with a caa error",
+    "processing-forever": "the order stays processing after finalize, with Retry-After: 1",
     "subproblems": "newOrder is rejected with subproblems naming an identifier",
     "rate-limited": "newOrder gets rateLimited with Retry-After: 604800",
     "rate-limited-short": "the first newOrder gets rateLimited with Retry-After: 1",
@@ -541,7 +542,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         extra = []
         if o["status"] == "processing":
             o["polls"] += 1
-            if o["polls"] == 1:
+            if o["polls"] == 1 or self.ca.scenario == "processing-forever":
                 extra = [("Retry-After", "1")]
             elif self.ca.scenario == "caa":
                 o["status"] = "invalid"
