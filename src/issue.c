@@ -14,6 +14,7 @@
 #include "challenge_http.h"
 #include "commands.h"
 #include "csr.h"
+#include "lock.h"
 #include "log.h"
 #include "pem.h"
 #include "store.h"
@@ -319,6 +320,7 @@ cmd_issue(struct args *a)
 	static struct acme_identifier ids[ACME_MAX_IDENTIFIERS];
 	struct issue_options o;
 	struct http01_server *listener;
+	struct lock lock;
 	char name[NAME_MAX_LEN + 16];
 	size_t count;
 	int rc;
@@ -330,11 +332,20 @@ cmd_issue(struct args *a)
 		return EXIT_USAGE;
 	}
 
+	/* A timer run and this one must not write the state directory at once. */
+	if (lock_acquire(&lock, o.account.state_dir, LOCK_WAIT) != 0) {
+		log_error("issue: %s", error_text());
+		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
+		return EXIT_FAILED;
+	}
+
 	/* The port is bound before the first request, so a port in use costs the CA nothing. */
 	listener = calloc(1, sizeof(*listener));
 	if (listener == NULL || http01_listen(listener, o.standalone) != 0) {
 		log_error("issue: %s", listener == NULL ? "out of memory" : error_text());
 		free(listener);
+		lock_release(&lock);
+		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
 		return EXIT_FAILED;
 	}
 
@@ -343,6 +354,7 @@ cmd_issue(struct args *a)
 		log_error("%s: %s", name, error_text());
 	http01_stop(listener);
 	free(listener);
+	lock_release(&lock);
 	explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
 	return rc == 0 ? EXIT_OK : EXIT_FAILED;
 }
