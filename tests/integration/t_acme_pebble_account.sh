@@ -68,12 +68,12 @@ expect_exit 0 pebble_keepcert revoke roll.test --reason 4
 expect_exit 1 pebble_keepcert revoke "$cert"
 expect_match "$WORK/err" 'alreadyRevoked'
 
-# Deactivation: the CA refuses further orders from the account, and keepcert says why.
+# Deactivation: the CA rejects further orders from the account, and keepcert gives the reason.
 expect_exit 0 pebble_keepcert account deactivate
 grep -q '"status": "deactivated"' "$acct_dir/account.json" || fail "account.json does not record the deactivation"
 expect_exit 1 pebble_keepcert issue -d after.test --challenge standalone "$listen"
 expect_match "$WORK/err" 'was deactivated'
-# The CA itself refuses the key too, whatever the cached state says.
+# The CA itself rejects the key too, whatever the cached state records.
 mv "$acct_dir/account.json" "$WORK/account.json.deactivated"
 expect_exit 1 pebble_keepcert issue -d after.test --challenge standalone "$listen" --agree-tos
 expect_match "$WORK/err" 'unauthorized|deactivated'
