@@ -16,7 +16,7 @@ assert signed, "no request after newAccount"
 bad = [e["path"] for e in signed if e["protected"].get("kid") != acct]
 assert not bad, "kid not the exact account URL in %s" % bad
 promised = [e["promised_nonce"] for e in log if "promised_nonce" in e][0]
-# The entry after newAccount is the mock's note of the nonce it sent; the request after it is ours.
+# The entry after newAccount is the note of the nonce the mock sent; the request after it is ours.
 after = log.index([e for e in log if e.get("path") == "/new-acct"][-1]) + 2
 assert log[after]["protected"]["nonce"] == promised, "the nonce of the lower-case header was not used next"
 assert log[after]["path"] == "/new-order", log[after]["path"]
