@@ -54,6 +54,12 @@ expect_exit 0 pebble_keepcert account rollover
 [ "$(thumbprint_of "$acct_dir/account.key.old")" = "$old_thumbprint" ] || fail "account.key.old is not the old key"
 [ "$(thumbprint_of "$acct_dir/account.key")" != "$old_thumbprint" ] || fail "the account key did not change"
 [ "$(stat -c %a "$acct_dir/account.key")" = 600 ] || fail "the new account key is not mode 0600"
+# A key left by an interrupted rollover may be the one the CA has: it is never overwritten.
+echo leftover > "$acct_dir/account.key.new"
+expect_exit 1 pebble_keepcert account rollover
+expect_match "$WORK/err" 'account.key.new exists from an interrupted rollover'
+[ "$(cat "$acct_dir/account.key.new")" = leftover ] || fail "account.key.new was overwritten"
+rm "$acct_dir/account.key.new"
 expect_exit 0 pebble_keepcert issue -d roll.test --challenge standalone "$listen"
 pebble_verify "$WORK/state/certs/roll.test/live/fullchain.pem"
 expect_exit 0 pebble_keepcert account show
