@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "json.h"
 #include "jws.h"
+#include "lock.h"
 #include "log.h"
 #include "store.h"
 
@@ -214,6 +215,7 @@ account_open(struct acme_client *c, struct account *acct, const struct account_o
 		if (strcmp(status, "deactivated") == 0)
 			return error_set("the account %s was deactivated; move %s away to create a new account",
 			    c->account_url, acct->dir);
+		/* NOTE: --contact does not change a cached account; 'account update' does. */
 		if (c->account_url[0] != '\0')
 			return 0;
 
@@ -281,8 +283,15 @@ rollover(struct acme_client *c, struct account *acct, enum key_type type)
 	snprintf(new_path, sizeof(new_path), "%s.new", acct->key_path);
 	snprintf(old_path, sizeof(old_path), "%s.old", acct->key_path);
 
-	/* The new key is on disk before the CA knows it, so a crash after the CA accepts it cannot lose the account. */
-	unlink(new_path);
+	/*
+	 * The new key is on disk before the CA receives it, so a crash after the
+	 * CA accepts it cannot lose the account.
+	 * NOTE: no command yet falls back to account.key.new when the CA rejects account.key.
+	 */
+	if (access(new_path, F_OK) == 0)
+		return error_set("%s exists from an interrupted rollover and may be the key the CA now "
+		    "has; rename it to %s if 'account show' fails with the current key, else remove it",
+		    new_path, acct->key_path);
 	if (key_generate(&new_key, type) != 0 || key_save(&new_key, new_path) != 0) {
 		key_wipe(&new_key);
 		return error_prefix("account key rollover");
@@ -317,6 +326,7 @@ cmd_account(struct args *a)
 	struct account_options o;
 	struct acme_client *c = NULL;
 	struct account acct;
+	struct lock lock;
 	struct buf json = { 0 };
 	enum key_type new_type = KEY_EC_P256;
 	const char *value, *action;
@@ -369,6 +379,10 @@ cmd_account(struct args *a)
 		log_error("account: out of memory");
 		return EXIT_FAILED;
 	}
+	memset(&acct, 0, sizeof(acct));
+	lock.fd = -1;
+	if (strcmp(action, "show") != 0 && lock_acquire(&lock, o.state_dir, LOCK_WAIT) != 0)
+		goto out;
 	if (account_open(c, &acct, &o, strcmp(action, "register") == 0) != 0)
 		goto out;
 
@@ -401,6 +415,7 @@ out:
 	if (rc != EXIT_OK)
 		log_error("account %s: %s", action, error_text());
 	account_close(c, &acct);
+	lock_release(&lock);
 	buf_free(&json);
 	free(c);
 	explicit_bzero(o.eab_key, sizeof(o.eab_key));

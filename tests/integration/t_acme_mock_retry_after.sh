@@ -26,3 +26,13 @@ assert 0.95 <= gap <= 2.5, "second wait %.2f s for Retry-After: 1" % gap
 '
 	[ -f "$WORK/state/certs/example.com/live/fullchain.pem" ] || fail "$scenario: nothing installed"
 done
+
+# An order that never leaves processing: the run's deadline, not a count of polls, ends it.
+mock_start processing-forever
+start=$(date +%s)
+expect_exit 1 mock_issue --timeout 4
+elapsed=$(( $(date +%s) - start ))
+expect_match "$WORK/err" 'timed out waiting for the CA to finish the order.*raise --timeout'
+[ "$elapsed" -le 8 ] || fail "the run took ${elapsed}s with --timeout 4"
+polls=$(mock_py 'print(len(posts("/order/")))')
+[ "$polls" -ge 2 ] && [ "$polls" -le 5 ] || fail "$polls order polls in 4 s with Retry-After: 1"
