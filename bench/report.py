@@ -259,8 +259,9 @@ def targets(args, results):
         if conns is None or reqs is None:
             lines.append("- connections and requests, %s: not measured" % workload)
             continue
+        label = dict(WORKLOADS)[workload]
         lines.append("- %s: %d TLS connection(s) (target 1) and %s requests (minimum %d) %s" % (
-            workload, conns, results.requests_text("keepcert", workload), minimum,
+            label, conns, results.requests_text("keepcert", workload), minimum,
             mark(conns == 1 and reqs == minimum)))
     return lines
 
