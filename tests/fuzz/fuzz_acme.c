@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for what the ACME layer reads from a CA without a
  * socket: the directory parser and the problem document formatter. Any
- * input must be accepted or rejected without a crash; every URL accepted
+ * input must be accepted or rejected without a crash. Every URL accepted
  * into the directory must pass acme_url_valid, and the problem text must
  * be NUL-terminated within its buffer.
  */

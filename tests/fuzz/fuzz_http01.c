@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the standalone http-01 listener's request handling.
- * Any request must get a complete response or a "need more" answer, never
+ * Any request must get a complete response or a "need more" result, never
  * a crash, and only a request for the one known token may get its key
  * authorization.
  */
