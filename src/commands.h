@@ -17,6 +17,9 @@ enum exit_status {
 
 int cmd_version(struct args *a);
 int cmd_help(struct args *a);
+int cmd_issue(struct args *a);
+int cmd_revoke(struct args *a);
+int cmd_account(struct args *a);
 
 /* Send one request (or --repeat N) with keepcert's HTTP client and print the response. */
 int cmd_fetch(struct args *a);

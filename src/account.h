@@ -1,0 +1,121 @@
+/*
+ * The ACME account as the commands see it: options shared by issue,
+ * revoke and account, and the account files in the state directory
+ *
+ *	accounts/<CA host[_port]>/account.key	0600, PKCS#8 PEM
+ *	accounts/<CA host[_port]>/account.json	{"url", "contact", "status"}
+ *
+ * so that a run with a cached account URL sends no newAccount request.
+ */
+#ifndef KEEPCERT_ACCOUNT_H
+#define KEEPCERT_ACCOUNT_H
+
+#include <limits.h>
+
+#include "acme.h"
+#include "args.h"
+#include "key.h"
+
+#define DEFAULT_STATE_DIR "/var/lib/keepcert"
+#define EAB_KEY_MAX 256		/* bytes of a decoded EAB MAC key */
+#define EAB_KEY_SHORT 32	/* RFC 7518 section 3.2 wants at least the hash size for HS256 */
+#define LOCK_WAIT 60		/* seconds a command waits for another run to release the state directory */
+
+/* Option ids shared by the commands that talk to a CA; commands number theirs from 100. */
+enum {
+	OPT_DIRECTORY = 1,
+	OPT_CA,
+	OPT_CA_BUNDLE,
+	OPT_STATE_DIR,
+	OPT_CONTACT,
+	OPT_AGREE_TOS,
+	OPT_EAB_KID,
+	OPT_EAB_HMAC_KEY,
+	OPT_TIMEOUT,
+};
+
+/* The option_spec entries for the ids above, to put at the head of a command's table. */
+#define ACCOUNT_OPTION_SPECS                                    \
+	{ "directory", 0, 1, OPT_DIRECTORY },                   \
+	{ "ca", 0, 1, OPT_CA },                                 \
+	{ "ca-bundle", 0, 1, OPT_CA_BUNDLE },                   \
+	{ "state-dir", 0, 1, OPT_STATE_DIR },                   \
+	{ "contact", 0, 1, OPT_CONTACT },                       \
+	{ "agree-tos", 0, 0, OPT_AGREE_TOS },                   \
+	{ "eab-kid", 0, 1, OPT_EAB_KID },                       \
+	{ "eab-hmac-key", 0, 1, OPT_EAB_HMAC_KEY },             \
+	{ "timeout", 0, 1, OPT_TIMEOUT }
+
+/* Help lines for ACCOUNT_OPTION_SPECS. */
+#define ACCOUNT_OPTION_HELP                                                                     \
+	"  --directory URL        ACME directory URL (default: Let's Encrypt)\n"                  \
+	"  --ca NAME              letsencrypt, letsencrypt-staging, zerossl, google, google-staging\n" \
+	"  --ca-bundle FILE       PEM file of roots to trust for the CA's HTTPS server\n"          \
+	"  --state-dir DIR        state directory (default " DEFAULT_STATE_DIR ")\n"              \
+	"  --contact URL          account contact, such as mailto:admin@example.org; repeatable\n" \
+	"  --agree-tos            accept the CA's terms of service when creating the account\n"  \
+	"  --eab-kid KID          external account binding key id, from the CA\n"               \
+	"  --eab-hmac-key KEY     external account binding MAC key (base64 or base64url)\n"     \
+	"  --timeout SECONDS      deadline for the whole run (default 300)\n"
+
+#define ISSUE_HELP                                                                          \
+	"  -d, --domain NAME      a DNS name or IP address for the certificate; repeatable\n"   \
+	"  --challenge standalone ADDR:PORT\n"                                                    \
+	"                         answer http-01 with keepcert's own listener on ADDR:PORT\n"    \
+	"  --key TYPE             certificate key: ec-p256 (default), ec-p384, rsa-2048, rsa-3072, rsa-4096\n" \
+	"  --preferred-chain CN   use the chain whose top certificate was issued by CN, if offered\n" \
+	"  --profile NAME         certificate profile, one the CA's directory lists\n"          \
+	ACCOUNT_OPTION_HELP
+
+#define REVOKE_HELP                                                                         \
+	"  --reason CODE          CRL reason code (RFC 5280): 0 unspecified, 1 keyCompromise,\n" \
+	"                         4 superseded, 5 cessationOfOperation...\n"                     \
+	ACCOUNT_OPTION_HELP
+
+#define ACCOUNT_HELP                                                                        \
+	"  --key TYPE             new key type for rollover (default ec-p256)\n"                \
+	ACCOUNT_OPTION_HELP
+
+struct account_options {
+	const char *directory_url;
+	const char *ca_bundle;
+	const char *state_dir;
+	struct acme_account_request request;
+	unsigned char eab_key[EAB_KEY_MAX];
+	int timeout;
+};
+
+/* Set the defaults. */
+void account_options_init(struct account_options *o);
+
+/*
+ * Apply option ID with VALUE if it is one of the shared ones. Returns 1
+ * when applied, 0 when ID is not a shared option, or -1 with error_text()
+ * set on an invalid value (an EAB key that does not decode, for one).
+ */
+int account_option(struct account_options *o, int id, const char *value);
+
+/* The account files' paths and the account key, while a command runs. */
+struct account {
+	char dir[PATH_MAX];
+	char key_path[PATH_MAX];
+	char json_path[PATH_MAX];
+	struct key key;
+	int have_key;
+};
+
+/*
+ * Open the CA's directory and make C's account usable: load the key and
+ * the cached URL; with CREATE, generate the key and create (or find) the
+ * account when needed, and cache its URL. Returns 0 or -1.
+ */
+int account_open(struct acme_client *c, struct account *acct, const struct account_options *o, int create);
+
+/* Write account.json with C's account URL, CONTACTS and STATUS. Returns 0 or -1. */
+int account_save(const struct account *acct, const struct acme_client *c, const char *const *contacts,
+    size_t count, const char *status);
+
+/* Wipe the key and close the client. */
+void account_close(struct acme_client *c, struct account *acct);
+
+#endif

@@ -1,0 +1,447 @@
+/*
+ * The "issue" command: obtain a certificate now, from options alone, and
+ * install it with store_install(); and the "revoke" command.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "cert.h"
+#include "challenge_http.h"
+#include "commands.h"
+#include "csr.h"
+#include "lock.h"
+#include "log.h"
+#include "pem.h"
+#include "store.h"
+
+#define CERT_FILE_MAX (1024 * 1024)
+
+enum {
+	OPT_NAME = 100,
+	OPT_CHALLENGE,
+	OPT_KEY,
+	OPT_PREFERRED_CHAIN,
+	OPT_REASON,
+	OPT_PROFILE,
+};
+
+struct issue_options {
+	struct account_options account;
+	const char *names[ACME_MAX_IDENTIFIERS];
+	size_t name_count;
+	const char *standalone;		/* ADDR:PORT of the http-01 listener */
+	enum key_type key_type;
+	const char *preferred_chain;
+	const char *profile;		/* NULL: the CA's default */
+};
+
+/* The http-01 standalone listener as an ACME challenge solver. */
+struct standalone {
+	struct http01_server *server;
+	int lifetime;		/* seconds the listener process may live */
+};
+
+static int
+standalone_prepare(void *ctx, const char *identifier, const char *token, const char *key_authorization)
+{
+	struct standalone *s = ctx;
+
+	return http01_add(s->server, token, key_authorization);
+}
+
+static int
+standalone_start(void *ctx)
+{
+	struct standalone *s = ctx;
+
+	return http01_serve(s->server, s->lifetime);
+}
+
+static void
+standalone_cleanup(void *ctx)
+{
+	struct standalone *s = ctx;
+
+	http01_stop(s->server);
+}
+
+static const struct option_spec issue_specs[] = {
+	ACCOUNT_OPTION_SPECS,
+	{ "domain", 'd', 1, OPT_NAME },
+	{ "challenge", 0, 1, OPT_CHALLENGE },
+	{ "key", 0, 1, OPT_KEY },
+	{ "preferred-chain", 0, 1, OPT_PREFERRED_CHAIN },
+	{ "profile", 0, 1, OPT_PROFILE },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+parse_issue_options(struct args *a, struct issue_options *o)
+{
+	const char *value;
+	int id, rc;
+
+	memset(o, 0, sizeof(*o));
+	account_options_init(&o->account);
+	o->key_type = KEY_EC_P256;
+	while ((id = args_next(a, issue_specs, &value)) > 0) {
+		rc = account_option(&o->account, id, value);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			continue;
+		switch (id) {
+		case OPT_NAME:
+			if (o->name_count == ACME_MAX_IDENTIFIERS)
+				return error_set("more than %d names", ACME_MAX_IDENTIFIERS);
+			o->names[o->name_count++] = value;
+			break;
+		case OPT_CHALLENGE:
+			if (strcmp(value, "standalone") != 0)
+				return error_set("--challenge '%s' is not supported yet; use --challenge standalone "
+				    "ADDR:PORT", value);
+			o->standalone = args_take(a);
+			if (o->standalone == NULL)
+				return error_set("--challenge standalone needs ADDR:PORT, such as 0.0.0.0:80");
+			break;
+		case OPT_KEY:
+			if (key_type_parse(value, &o->key_type) != 0)
+				return error_set("--key '%s' is unknown; use ec-p256, ec-p384, rsa-2048, rsa-3072 or "
+				    "rsa-4096", value);
+			break;
+		case OPT_PREFERRED_CHAIN:
+			o->preferred_chain = value;
+			break;
+		case OPT_PROFILE:
+			o->profile = value;
+			break;
+		}
+	}
+	if (id < 0)
+		return -1;
+	if (a->operand_count != 0)
+		return error_set("unexpected argument '%s'; give names with -d NAME", a->operands[0]);
+	if (o->name_count == 0)
+		return error_set("give at least one name with -d NAME");
+	if (o->standalone == NULL)
+		return error_set("give the challenge with --challenge standalone ADDR:PORT");
+	return 0;
+}
+
+/* Normalize the names and turn them into order identifiers; duplicates are dropped. */
+static int
+make_identifiers(const struct issue_options *o, struct acme_identifier *ids, size_t *count)
+{
+	unsigned char addr[16];
+	size_t i, j, len;
+
+	*count = 0;
+	for (i = 0; i < o->name_count; i++) {
+		struct acme_identifier *id = &ids[*count];
+
+		if (name_normalize(o->names[i], id->value) != 0)
+			return -1;
+		for (j = 0; j < *count && strcmp(ids[j].value, id->value) != 0; j++)
+			;
+		if (j < *count)
+			continue;
+		snprintf(id->type, sizeof(id->type), "%s", name_is_ip(id->value, addr, &len) ? "ip" : "dns");
+		(*count)++;
+	}
+	return 0;
+}
+
+/*
+ * The directory name under certs/ for a certificate: its first name, with a
+ * wildcard's "*." written "_wildcard." and an IPv6 address's ':' written
+ * '_', since neither character may appear there (store_check_name).
+ */
+static int
+cert_name(const struct acme_identifier *first, char *out, size_t cap)
+{
+	const char *name = first->value;
+	size_t i;
+
+	if (strncmp(name, "*.", 2) == 0)
+		snprintf(out, cap, "_wildcard.%s", name + 2);
+	else
+		snprintf(out, cap, "%s", name);
+	for (i = 0; out[i] != '\0'; i++)
+		if (out[i] == ':')
+			out[i] = '_';
+	return store_check_name(out);
+}
+
+/* 1 when name A equals B; IP addresses compare by value, DNS names without regard to case. */
+static int
+same_name(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	size_t xl, yl;
+
+	if (name_is_ip(a, x, &xl) && name_is_ip(b, y, &yl))
+		return xl == yl && memcmp(x, y, xl) == 0;
+	return strcasecmp(a, b) == 0;
+}
+
+/* Check that the leaf is for KEY and carries exactly the ordered names. */
+static int
+check_certificate(const struct buf *der, const struct key *key, const struct acme_identifier *ids,
+    size_t count)
+{
+	static struct cert_info info;
+	size_t i, j;
+
+	if (cert_parse((const unsigned char *)der->data, der->len, &info) != 0)
+		return error_prefix("the issued certificate");
+	if (!cert_matches_key(&info, key))
+		return error_set("the issued certificate is not for our key; nothing was installed");
+	for (i = 0; i < count; i++) {
+		for (j = 0; j < info.name_count && !same_name(ids[i].value, info.names[j]); j++)
+			;
+		if (j == info.name_count)
+			return error_set("the issued certificate lacks the name %s; nothing was installed",
+			    ids[i].value);
+	}
+	for (j = 0; j < info.name_count; j++) {
+		for (i = 0; i < count && !same_name(ids[i].value, info.names[j]); i++)
+			;
+		if (i == count)
+			return error_set("the issued certificate has the name %s, which was not ordered; "
+			    "nothing was installed", info.names[j]);
+	}
+	return 0;
+}
+
+/* Split the chain, check the leaf, and install key, leaf and chain as a new version. */
+static int
+install(const struct issue_options *o, const char *name, const struct key *key,
+    const struct acme_identifier *ids, size_t count, const struct buf *chain_pem)
+{
+	struct buf ders[CERT_MAX_CHAIN], privkey = { 0 }, leaf = { 0 }, chain = { 0 };
+	struct store_cert_files files;
+	int n, i, version = -1;
+
+	memset(ders, 0, sizeof(ders));
+	n = cert_chain_split(chain_pem->data, chain_pem->len, ders);
+	if (n <= 0) {
+		error_set("the CA's certificate chain has no valid certificate; nothing was installed");
+		goto out;
+	}
+	if (check_certificate(&ders[0], key, ids, count) != 0)
+		goto out;
+
+	pem_write(&leaf, "CERTIFICATE", ders[0].data, ders[0].len);
+	for (i = 1; i < n; i++)
+		pem_write(&chain, "CERTIFICATE", ders[i].data, ders[i].len);
+	if (key_to_pem(key, &privkey) != 0 || leaf.failed || chain.failed || privkey.failed) {
+		error_set("out of memory writing the certificate files");
+		goto out;
+	}
+
+	files.privkey = privkey.data;
+	files.privkey_len = privkey.len;
+	files.cert = leaf.data;
+	files.cert_len = leaf.len;
+	files.chain = chain.data != NULL ? chain.data : "";
+	files.chain_len = chain.len;
+	version = store_install(o->account.state_dir, name, &files);
+out:
+	for (i = 0; i < CERT_MAX_CHAIN; i++)
+		buf_free(&ders[i]);
+	buf_free(&privkey);
+	buf_free(&leaf);
+	buf_free(&chain);
+	return version;
+}
+
+/* The whole issuance, from account to installed files. */
+static int
+issue(const struct issue_options *o, const char *name, struct http01_server *listener,
+    const struct acme_identifier *ids, size_t count)
+{
+	struct standalone standalone = { listener, o->account.timeout + 10 };
+	struct acme_solver solver = { "http-01", standalone_prepare, standalone_start, standalone_cleanup,
+		&standalone };
+	const char *names[ACME_MAX_IDENTIFIERS];
+	struct acme_client *c = calloc(1, sizeof(*c));
+	struct acme_order *order = calloc(1, sizeof(*order));
+	struct buf csr = { 0 }, pem = { 0 };
+	struct account acct;
+	struct key key;
+	size_t i;
+	int rc = -1, version;
+
+	memset(&acct, 0, sizeof(acct));
+	memset(&key, 0, sizeof(key));
+	for (i = 0; i < count; i++)
+		names[i] = ids[i].value;
+	if (c == NULL || order == NULL) {
+		error_set("out of memory");
+		goto out;
+	}
+
+	/* The certificate key and CSR come first, so no connection idles while an RSA key is made. */
+	if (key_generate(&key, o->key_type) != 0 || csr_build(&key, names, count, &csr) != 0)
+		goto out;
+
+	if (account_open(c, &acct, &o->account, 1) != 0 ||
+	    acme_order_new(c, ids, count, o->profile, order) != 0 ||
+	    acme_order_authorize(c, order, &solver) != 0 ||
+	    acme_order_finalize(c, order, csr.data, csr.len) != 0 ||
+	    acme_certificate_download(c, order, o->preferred_chain, &pem) != 0)
+		goto out;
+
+	version = install(o, name, &key, ids, count, &pem);
+	if (version < 0)
+		goto out;
+	log_notice("%s: installed a new certificate as version %d", name, version);
+	rc = 0;
+out:
+	if (c != NULL)
+		account_close(c, &acct);
+	key_wipe(&key);
+	buf_free(&csr);
+	buf_free(&pem);
+	free(order);
+	free(c);
+	return rc;
+}
+
+/* see commands.h */
+int
+cmd_issue(struct args *a)
+{
+	static struct acme_identifier ids[ACME_MAX_IDENTIFIERS];
+	struct issue_options o;
+	struct http01_server *listener;
+	struct lock lock;
+	char name[NAME_MAX_LEN + 16];
+	size_t count;
+	int rc;
+
+	if (parse_issue_options(a, &o) != 0 || make_identifiers(&o, ids, &count) != 0 ||
+	    cert_name(&ids[0], name, sizeof(name)) != 0) {
+		log_error("issue: %s", error_text());
+		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
+		return EXIT_USAGE;
+	}
+
+	/* A timer run and this one must not write the state directory at once. */
+	if (lock_acquire(&lock, o.account.state_dir, LOCK_WAIT) != 0) {
+		log_error("issue: %s", error_text());
+		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
+		return EXIT_FAILED;
+	}
+
+	/* The port is bound before the first request, so a port in use costs the CA nothing. */
+	listener = calloc(1, sizeof(*listener));
+	if (listener == NULL || http01_listen(listener, o.standalone) != 0) {
+		log_error("issue: %s", listener == NULL ? "out of memory" : error_text());
+		free(listener);
+		lock_release(&lock);
+		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
+		return EXIT_FAILED;
+	}
+
+	rc = issue(&o, name, listener, ids, count);
+	if (rc != 0)
+		log_error("%s: %s", name, error_text());
+	http01_stop(listener);
+	free(listener);
+	lock_release(&lock);
+	explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
+	return rc == 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+static const struct option_spec revoke_specs[] = {
+	ACCOUNT_OPTION_SPECS,
+	{ "reason", 0, 1, OPT_REASON },
+	{ NULL, 0, 0, 0 },
+};
+
+/* Read the certificate to revoke: a PEM file, or the live certificate of a name in the state directory. */
+static int
+read_certificate(const char *what, const char *state_dir, struct buf *der)
+{
+	struct buf ders[CERT_MAX_CHAIN];
+	char path[4096];
+	char *text = NULL;
+	size_t len;
+	int n, i;
+
+	if (strchr(what, '/') != NULL || access(what, F_OK) == 0)
+		snprintf(path, sizeof(path), "%s", what);
+	else
+		snprintf(path, sizeof(path), "%s/certs/%s/live/cert.pem", state_dir, what);
+	if (store_read_file(path, CERT_FILE_MAX, &text, &len) != 0)
+		return -1;
+
+	memset(ders, 0, sizeof(ders));
+	n = cert_chain_split(text, len, ders);
+	free(text);
+	if (n > 0)
+		buf_append(der, ders[0].data, ders[0].len);
+	for (i = 0; i < CERT_MAX_CHAIN; i++)
+		buf_free(&ders[i]);
+	if (n <= 0)
+		return error_set("%s: no PEM certificate", path);
+	return 0;
+}
+
+/* see commands.h */
+int
+cmd_revoke(struct args *a)
+{
+	struct account_options o;
+	struct acme_client *c;
+	struct account acct;
+	struct buf der = { 0 };
+	const char *value;
+	char *end;
+	long reason = -1;
+	int id, rc = EXIT_FAILED;
+
+	memset(&acct, 0, sizeof(acct));
+	account_options_init(&o);
+	while ((id = args_next(a, revoke_specs, &value)) > 0) {
+		if (id == OPT_REASON) {
+			errno = 0;
+			reason = strtol(value, &end, 10);
+			/* RFC 5280 section 5.3.1 reason codes; 7 is unused. */
+			if (errno != 0 || *end != '\0' || reason < 0 || reason > 10 || reason == 7) {
+				log_error("revoke: --reason '%s' is not a CRL reason code (0-6, 8-10)", value);
+				return EXIT_USAGE;
+			}
+		} else if (account_option(&o, id, value) < 0) {
+			log_error("revoke: %s", error_text());
+			return EXIT_USAGE;
+		}
+	}
+	if (id < 0 || a->operand_count != 1) {
+		log_error("revoke: %s", id < 0 ? error_text() : "give one name or certificate file");
+		return EXIT_USAGE;
+	}
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		log_error("revoke: out of memory");
+		return EXIT_FAILED;
+	}
+	if (read_certificate(a->operands[0], o.state_dir, &der) == 0 && account_open(c, &acct, &o, 0) == 0 &&
+	    acme_revoke(c, der.data, der.len, (int)reason) == 0) {
+		log_notice("revoked the certificate %s", a->operands[0]);
+		rc = EXIT_OK;
+	} else {
+		log_error("revoke %s: %s", a->operands[0], error_text());
+	}
+	account_close(c, &acct);
+	free(c);
+	buf_free(&der);
+	return rc;
+}
