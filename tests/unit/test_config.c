@@ -227,7 +227,7 @@ TEST(config_limits)
 	text = malloc(CONFIG_LINES_MAX + 2);
 	memset(text, '\n', CONFIG_LINES_MAX + 1);
 	CHECK_INT(config_parse(text, CONFIG_LINES_MAX + 1, P, &c), -1);
-	CHECK_STR(error_text(), P ":10001: more than 10000 lines");
+	CHECK_STR(error_text(), P ":65537: more than 65536 lines");
 	CHECK_INT(config_parse(text, CONFIG_LINES_MAX, P, &c), 0);
 	config_free(&c);
 	free(text);
