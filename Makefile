@@ -68,6 +68,12 @@ $(BIN): $(OBJ) $(BR_LIB)
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(LIB_OBJ) $(BR_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIB_OBJ) $(BR_LIB)
 
+# A test-only front end to the format modules, which the integration tests
+# compare with openssl; it is never installed.
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+$(BUILD)/kc-tool: $(TOOL_SRC) $(LIB_OBJ) $(BR_LIB) $(HEADERS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOL_SRC) $(LIB_OBJ) $(BR_LIB)
+
 # Unit tests first, then integration tests, never both at once.
 test:
 	@$(MAKE) --no-print-directory test-unit
@@ -76,8 +82,8 @@ test:
 test-unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-test-integration: $(BIN)
-	KEEPCERT=$(abspath $(BIN)) tests/integration/run.sh $(TESTS)
+test-integration: $(BIN) $(BUILD)/kc-tool
+	KEEPCERT=$(abspath $(BIN)) KC_TOOL=$(abspath $(BUILD)/kc-tool) tests/integration/run.sh $(TESTS)
 
 # A second build with the system compiler and AddressSanitizer plus
 # UndefinedBehaviorSanitizer, running the unit and integration tests.

@@ -35,12 +35,20 @@ struct key {
 
 /* Parse "ec-p256", "ec-p384", "rsa-2048", "rsa-3072" or "rsa-4096". Returns 0 or -1. */
 int key_type_parse(const char *name, enum key_type *type);
+
+/* The name key_type_parse() reads for TYPE. */
 const char *key_type_name(enum key_type type);
 
 /* Generate a new key, seeded from the system RNG. Returns 0, or -1 with error_text() set. */
 int key_generate(struct key *k, enum key_type type);
 
-/* Read a key from PEM (PKCS#8, SEC1 "EC PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY") or a private JWK. */
+/*
+ * Read a key from PEM (PKCS#8, SEC1 "EC PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY")
+ * or a private JWK (RFC 7518 section 6, as certbot stores its account key).
+ * Only P-256, P-384 and RSA keys of 2048 to 4096 bits are accepted; an RSA key
+ * gets the type of the largest standard size not above its own, and
+ * rsa.n_bitlen keeps its exact size. Returns 0, or -1 with error_text() set.
+ */
 int key_parse(struct key *k, const char *data, size_t len);
 
 /* Read a key file; errors name PATH. */
@@ -52,6 +60,22 @@ int key_to_pem(const struct key *k, struct buf *out);
 /* Write the key as PKCS#8 PEM to a new file PATH, mode 0600; fails if PATH exists. */
 int key_save(const struct key *k, const char *path);
 
+/* Zero every byte of K, private parts included. */
 void key_wipe(struct key *k);
+
+/* The largest signature key_sign() writes: an RSA-4096 signature. */
+#define KEY_SIGNATURE_MAX 512
+
+/*
+ * Sign MSG with K: SHA-256 for P-256 and RSA, SHA-384 for P-384 (the JWS
+ * algorithms ES256, RS256 and ES384). An EC signature is the raw r || s,
+ * each half as long as the curve's order (RFC 7518 section 3.4); an RSA
+ * signature is PKCS#1 v1.5 (RFC 8017 section 8.2). Returns the signature
+ * length, or -1 with error_text() set.
+ */
+int key_sign(const struct key *k, const void *msg, size_t len, unsigned char sig[KEY_SIGNATURE_MAX]);
+
+/* Append the DER SubjectPublicKeyInfo (RFC 5280 section 4.1.2.7) of K's public key. */
+void key_spki(const struct key *k, struct buf *out);
 
 #endif
