@@ -20,5 +20,7 @@ int cmd_help(struct args *a);
 int cmd_issue(struct args *a);
 int cmd_revoke(struct args *a);
 int cmd_account(struct args *a);
+int cmd_check(struct args *a);
+int cmd_nginx_snippet(struct args *a);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "args.h"
 #include "account.h"
+#include "challenge.h"
 #include "commands.h"
 #include "log.h"
 
@@ -26,6 +27,12 @@ static const struct command commands[] = {
 	    "revoke a certificate with the account key", REVOKE_HELP },
 	{ "account", cmd_account, "register|show|update|rollover|deactivate|thumbprint [OPTIONS]",
 	    "manage the ACME account: create, show, change contact or key, deactivate", ACCOUNT_HELP },
+	{ "check", cmd_check, "[NAME]... [--challenge MODE [ARG]] [OPTIONS]",
+	    "fetch a probe token for every name the way the CA will, without contacting the CA",
+	    CHECK_HELP },
+	{ "nginx-snippet", cmd_nginx_snippet, "[--webroot DIR | --standalone ADDR:PORT] [OPTIONS]",
+	    "print the nginx location block that answers http-01 for this account or mode",
+	    SNIPPET_HELP },
 };
 
 static const struct command *
