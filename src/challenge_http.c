@@ -567,14 +567,16 @@ http01_self_check(const char *name, const char *token, const char *key_authoriza
 	    port[0] == '\0' || strspn(port, "0123456789") != strlen(port)))
 		return error_set("self-check address '%s' is invalid; give ADDR:PORT or [IPV6]:PORT", addr);
 
-	if (net_connect(&conn, host, (unsigned)atoi(port), 0, HTTP01_CHECK_TIMEOUT, HTTP01_CHECK_TIMEOUT) != 0)
-		return error_prefix("self-check of http://%s: the CA could not connect either; check that %s "
-		    "resolves to this server and that port 80 is open", url, name);
+	if (net_connect(&conn, host, (unsigned)atoi(port), 0, HTTP01_CHECK_TIMEOUT, HTTP01_CHECK_TIMEOUT) != 0) {
+		error_prefix("self-check of http://%s", url);
+		return HTTP01_UNREACHABLE;
+	}
 	rc = fetch_token(&conn, name, token, &resp);
 	net_close(&conn);
 	if (rc != 0) {
 		http_response_free(&resp);
-		return error_prefix("self-check of http://%s", url);
+		error_prefix("self-check of http://%s: no complete response", url);
+		return HTTP01_UNREACHABLE;
 	}
 
 	len = trimmed_length(&resp);
@@ -650,17 +652,29 @@ solver_start(void *ctx)
 {
 	struct http01_solver *s = ctx;
 	size_t i;
+	int rc;
 
 	if (s->mode == CHALLENGE_STANDALONE && http01_serve(&s->server, s->lifetime) != 0)
 		return -1;
 	if (!s->self_check)
 		return 0;
 
-	/* A mismatch found here costs the CA nothing; a failed validation counts against its limits. */
-	for (i = 0; i < s->token_count; i++)
-		if (http01_self_check(s->names[i], s->tokens[i].token, s->tokens[i].key_authorization,
-		    s->self_check_addr, s->mode, s->arg) != 0)
+	/*
+	 * A wrong answer found here costs the CA nothing, while a failed
+	 * validation counts against its limits, so it stops the run. No answer
+	 * at all only warns: the CA may reach NAME where this host cannot, as
+	 * behind a router without NAT loopback or with split-horizon DNS.
+	 */
+	for (i = 0; i < s->token_count; i++) {
+		rc = http01_self_check(s->names[i], s->tokens[i].token, s->tokens[i].key_authorization,
+		    s->self_check_addr, s->mode, s->arg);
+		if (rc == HTTP01_UNREACHABLE)
+			log_warning("%s: %s; answering the challenge anyway, because the CA may reach %s where this "
+			    "host cannot (give --self-check-addr ADDR:PORT to check through another address)",
+			    s->names[i], error_text(), s->names[i]);
+		else if (rc != 0)
 			return error_prefix("%s: stopped before answering the challenge", s->names[i]);
+	}
 	return 0;
 }
 

@@ -38,6 +38,7 @@
 #define HTTP01_CHECK_TIMEOUT 10		/* seconds for each connect, read and write of a self-check */
 #define HTTP01_CHECK_MAX_BODY 4096	/* a key authorization is under 200 bytes */
 #define HTTP01_CHECK_SHOWN 60		/* bytes of a wrong answer quoted in the error */
+#define HTTP01_UNREACHABLE (-2)		/* http01_self_check() got no response */
 
 struct http01_token {
 	char token[HTTP01_TOKEN_MAX + 1];
@@ -138,8 +139,10 @@ int http01_webroot_write(int challenge_fd, const char *dir, const char *token, c
  * ("ADDR:PORT") when it is not NULL, else to NAME on port 80, with the
  * Host header NAME either way, and compare the body, without trailing
  * whitespace (RFC 8555 section 8.3), with KEY_AUTHORIZATION. Redirects
- * are not followed. Returns 0 when they match, or -1 with error_text()
- * saying what came back and, for MODE and ARG, what to fix.
+ * are not followed. Returns 0 when they match, -1 when a response came
+ * back but not the key authorization, or HTTP01_UNREACHABLE when no
+ * complete response came back; error_text() then says what happened and,
+ * for MODE and ARG, what to fix.
  */
 int http01_self_check(const char *name, const char *token, const char *key_authorization,
     const char *addr, enum challenge_type mode, const char *arg);

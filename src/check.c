@@ -57,6 +57,7 @@ random_token(char *out, size_t cap)
 static int
 probe_name(struct check_run *run, const char *name, const struct challenge_spec *spec)
 {
+	struct challenge_spec placing;
 	struct challenge_solver *solver;
 	const struct acme_solver *acme;
 	char token[64], key_auth[HTTP01_KEY_AUTH_MAX + 1];
@@ -70,18 +71,27 @@ probe_name(struct check_run *run, const char *name, const struct challenge_spec 
 			return -1;
 		run->have_thumbprint = 1;
 		snprintf(key_auth, sizeof(key_auth), "%s.%s", token, run->thumbprint);
-		return http01_self_check(name, token, key_auth, spec->self_check_addr, spec->type, spec->arg);
+		return http01_self_check(name, token, key_auth, spec->self_check_addr, spec->type, spec->arg) == 0 ?
+		    0 : -1;
 	}
 
-	/* Webroot and standalone: the probe goes through the same solver an issuance uses. */
+	/*
+	 * Webroot and standalone: the probe is placed by the solver an issuance
+	 * uses, with its own self-check off, because here no answer at all is
+	 * a failure too.
+	 */
 	snprintf(key_auth, sizeof(key_auth), "%s.keepcert-check", token);
-	solver = challenge_solver_new(spec, CHECK_LISTENER_LIFETIME);
+	placing = *spec;
+	placing.self_check = 0;
+	solver = challenge_solver_new(&placing, CHECK_LISTENER_LIFETIME);
 	if (solver == NULL)
 		return -1;
 	acme = challenge_solver_acme(solver);
 	rc = acme->prepare(acme->ctx, name, token, key_auth);
 	if (rc == 0)
 		rc = acme->start(acme->ctx);
+	if (rc == 0 && http01_self_check(name, token, key_auth, spec->self_check_addr, spec->type, spec->arg) != 0)
+		rc = -1;
 	acme->cleanup(acme->ctx);
 	challenge_solver_free(solver);
 	return rc;
