@@ -673,7 +673,7 @@ solver_start(void *ctx)
 			    "host cannot (give --self-check-addr ADDR:PORT to check through another address)",
 			    s->names[i], error_text(), s->names[i]);
 		else if (rc != 0)
-			return error_prefix("%s: stopped before answering the challenge", s->names[i]);
+			return error_prefix("stopped before answering the challenge");
 	}
 	return 0;
 }
