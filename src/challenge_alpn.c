@@ -179,6 +179,15 @@ sni_choose(const br_ssl_server_policy_class **pctx, const br_ssl_server_context 
 	const br_ssl_server_policy_class **inner = inner_policy(pctx);
 	size_t i;
 
+	/*
+	 * BR_OPT_FAIL_ON_ALPN_MISMATCH lets a client that sends no ALPN
+	 * extension through, but the challenge certificate is only for
+	 * acme-tls/1 connections (RFC 8737 section 3).
+	 */
+	if (br_ssl_engine_get_selected_protocol((br_ssl_engine_context *)&cc->eng) == NULL) {
+		log_debug("tls-alpn-01: a client for '%s' did not offer %s", sni, ALPN01_PROTOCOL);
+		return 0;
+	}
 	for (i = 0; i < p->solver->count; i++)
 		if (strcasecmp(p->solver->certs[i].name, sni) == 0)
 			break;
@@ -277,7 +286,7 @@ handle_connection(const struct alpn01_solver *s, int fd)
 	policy.solver = s;
 	cc.policy_vtable = &policy.vtable;
 
-	/* RFC 8737 section 3: only acme-tls/1 connections get a challenge certificate. */
+	/* RFC 8737 section 3: only acme-tls/1 connections get a challenge certificate; see sni_choose. */
 	br_ssl_engine_set_protocol_names(&cc.eng, protocols, 1);
 	br_ssl_engine_add_flags(&cc.eng, BR_OPT_FAIL_ON_ALPN_MISMATCH);
 	br_ssl_engine_set_buffer(&cc.eng, iobuf, sizeof(iobuf), 1);
