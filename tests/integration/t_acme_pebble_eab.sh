@@ -33,6 +33,6 @@ expect_match "$WORK/err" 'unauthorized'
 # Right: the account is created and an issuance works.
 expect_exit 0 register --state-dir "$WORK/s3" --eab-kid kid-1 --eab-hmac-key "$key"
 expect_match "$WORK/out" '^https://localhost:[0-9]+/my-account/'
-expect_exit 0 "$KEEPCERT" issue -d eab.test --challenge standalone "127.0.0.1:$PEBBLE_HTTP_PORT" \
+expect_exit 0 "$KEEPCERT" issue -d eab.test --challenge standalone "127.0.0.1:$PEBBLE_HTTP_PORT" --no-self-check \
 	--directory "$PEBBLE_DIRECTORY" --ca-bundle "$PEBBLE_CA_BUNDLE" --state-dir "$WORK/s3"
 pebble_verify "$WORK/s3/certs/eab.test/live/fullchain.pem"
