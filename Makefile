@@ -42,7 +42,7 @@ else
 BIN = $(BUILD)/keepcert
 endif
 
-.PHONY: all test test-unit test-integration sanitize install clean fuzz
+.PHONY: all test test-unit test-integration sanitize install clean fuzz roots
 all: $(BIN)
 
 $(BR_SRC)/.verified:
@@ -55,11 +55,13 @@ $(BR_LIB): $(BR_SRC)/.verified third_party/bearssl.mk
 
 $(BUILD)/obj/%.o: src/%.c $(HEADERS) $(BR_SRC)/.verified
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit/%.o: tests/unit/%.c $(HEADERS) $(BR_SRC)/.verified
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
 
 $(BIN): $(OBJ) $(BR_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(BR_LIB)
@@ -87,10 +89,44 @@ test-integration: $(BIN) $(BUILD)/kc-tool
 
 # A second build with the system compiler and AddressSanitizer plus
 # UndefinedBehaviorSanitizer, running the unit and integration tests.
+# BearSSL is built without the alignment check: on x86 it reads 64-bit
+# words at unaligned addresses on purpose (BR_LE_UNALIGNED in its inner.h).
 SAN_CC ?= gcc
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 sanitize:
-	@KEEPCERT_DYNAMIC=1 $(MAKE) --no-print-directory BUILD=build/san CC=$(SAN_CC) OPT='$(SAN_FLAGS)' LDFLAGS='-fsanitize=address,undefined' TARGET=$$($(SAN_CC) -dumpmachine) test
+	@KEEPCERT_DYNAMIC=1 $(MAKE) --no-print-directory BUILD=build/san CC=$(SAN_CC) OPT='$(SAN_FLAGS)' \
+		BR_CFLAGS='$(SAN_FLAGS) -fno-sanitize=alignment -w' LDFLAGS='-fsanitize=address,undefined' \
+		TARGET=$$($(SAN_CC) -dumpmachine) test
+
+# libFuzzer targets: every tests/fuzz/fuzz_NAME.c is built with clang against
+# the library sources and a clang-built BearSSL (in build/fuzz), then run for
+# FUZZ_SECONDS on a scratch copy of its seed corpus tests/fuzz/corpus/NAME.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(FUZZ_CC) OPT='$(FUZZ_FLAGS)' EXTRA_CFLAGS=-Wno-unknown-warning-option build/fuzz/libbearssl.a \
+		$(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRC))
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(FUZZ_CC) OPT='$(FUZZ_FLAGS)' EXTRA_CFLAGS=-Wno-unknown-warning-option $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+		name=$${f#build/fuzz/fuzz_}; \
+		rm -rf build/fuzz/corpus-$$name; mkdir -p build/fuzz/corpus-$$name; \
+		cp tests/fuzz/corpus/$$name/* build/fuzz/corpus-$$name/ 2>/dev/null; \
+		echo "fuzzing $$name for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$name \
+			2> build/fuzz/$$name.log || { tail -n 40 build/fuzz/$$name.log; exit 1; }; \
+		grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units)' build/fuzz/$$name.log; \
+	done
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRC)) build/fuzz/libbearssl.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^
+
+# Regenerate src/roots.c, the compiled-in trust anchors, from src/roots/*.pem (needs openssl).
+roots:
+	tools/mkroots.sh > src/roots.c.tmp && mv src/roots.c.tmp src/roots.c
 
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR)

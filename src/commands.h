@@ -23,4 +23,9 @@ int cmd_account(struct args *a);
 int cmd_check(struct args *a);
 int cmd_nginx_snippet(struct args *a);
 
+/* Send one request (or --repeat N) with keepcert's HTTP client and print the response. */
+int cmd_fetch(struct args *a);
+/* install systemd|cron [--write] [--dir DIR]: print or write the scheduler entries (install.c). */
+int cmd_install(struct args *a);
+
 #endif

@@ -33,6 +33,24 @@ static const struct command commands[] = {
 	{ "nginx-snippet", cmd_nginx_snippet, "[--webroot DIR | --standalone ADDR:PORT] [OPTIONS]",
 	    "print the nginx location block that answers http-01 for this account or mode",
 	    SNIPPET_HELP },
+	{ "fetch", cmd_fetch, "[OPTIONS] URL",
+	    "send one HTTP request, to check that a CA is reachable; prints the response",
+	    "  --ca-bundle FILE      trust the certificates in this PEM file instead of the system's\n"
+	    "  --repeat N            send the request N times over a kept-alive connection and print\n"
+	    "                        the last response (with -v: the connection and request counts)\n"
+	    "  -X, --method METHOD   request method (default GET, or POST with --data)\n"
+	    "  -d, --data STRING     send STRING as the request body\n"
+	    "  --content-type TYPE   Content-Type of the body (default application/json)\n"
+	    "  --timeout SECONDS     limit for connecting and for each read or write (default 10 s\n"
+	    "                        to connect, 30 s per read or write)\n"
+	    "\n"
+	    "https_proxy and no_proxy are honoured. Exit status 0 when a complete response arrived,\n"
+	    "whatever its status code; 1 when the connection, TLS or the response failed.\n" },
+	{ "install", cmd_install, "systemd|cron [--write] [--dir DIR]",
+	    "print (or write) the systemd timer and service, or the crontab line",
+	    "  -w, --write  write the files instead of printing them: keepcert.service and\n"
+	    "               keepcert.timer in /etc/systemd/system, or /etc/cron.d/keepcert\n"
+	    "  --dir DIR    write into DIR instead\n" },
 };
 
 static const struct command *
