@@ -149,6 +149,8 @@ check_config(struct check_run *run, const struct challenge_spec *given, int chal
 			spec.type = cert->settings.challenge.type;
 			spec.arg = cert->settings.challenge.arg;
 		}
+		if (spec.self_check_addr == NULL)
+			spec.self_check_addr = cert->settings.self_check_addr;
 		for (j = 0; j < cert->name_count; j++) {
 			for (k = 0, found = name_count == 0; k < name_count && !found; k++)
 				found = strcasecmp(names[k], cert->names[j]) == 0 || strcmp(names[k], cert->name) == 0;

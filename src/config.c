@@ -371,6 +371,20 @@ set_reuse_key(struct parser *p, const char *value)
 }
 
 static int
+set_self_check(struct parser *p, const char *value)
+{
+	return parse_bool(value, &p->settings->self_check);
+}
+
+static int
+set_self_check_addr(struct parser *p, const char *value)
+{
+	if (check_host_port(value) != 0)
+		return -1;
+	return set_string(&p->settings->self_check_addr, value);
+}
+
+static int
 set_preferred_chain(struct parser *p, const char *value)
 {
 	return set_string(&p->settings->preferred_chain, value);
@@ -448,6 +462,8 @@ static const struct key_def key_defs[] = {
 	{ "reuse-key", SCOPE_BOTH, set_reuse_key },
 	{ "preferred-chain", SCOPE_BOTH, set_preferred_chain },
 	{ "profile", SCOPE_BOTH, set_profile },
+	{ "self-check", SCOPE_BOTH, set_self_check },
+	{ "self-check-addr", SCOPE_BOTH, set_self_check_addr },
 	{ "names", SCOPE_CERT, set_names },
 	{ "probe", SCOPE_CERT, set_probe },
 };
@@ -478,6 +494,7 @@ settings_init(struct config_defaults *s)
 	memset(s, 0, sizeof(*s));
 	s->renew_days = -1;
 	s->reuse_key = -1;
+	s->self_check = -1;
 }
 
 /* Start the section [NAME] on the current line. */
@@ -562,6 +579,11 @@ inherit(struct config_defaults *s, const struct config_defaults *g)
 	    set_string(&s->preferred_chain, g->preferred_chain) != 0)
 		return -1;
 	if (s->profile == NULL && g->profile != NULL && set_string(&s->profile, g->profile) != 0)
+		return -1;
+	if (s->self_check < 0)
+		s->self_check = g->self_check >= 0 ? g->self_check : 1;
+	if (s->self_check_addr == NULL && g->self_check_addr != NULL &&
+	    set_string(&s->self_check_addr, g->self_check_addr) != 0)
 		return -1;
 	return 0;
 }
@@ -726,6 +748,7 @@ settings_free(struct config_defaults *s)
 	free(s->deploy);
 	free(s->preferred_chain);
 	free(s->profile);
+	free(s->self_check_addr);
 }
 
 /* see config.h */
