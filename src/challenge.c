@@ -76,6 +76,17 @@ challenge_spec_set(struct challenge_spec *spec, const char *mode, const char *ar
 }
 
 /* see challenge.h */
+void
+challenge_spec_from_config(struct challenge_spec *spec, const struct config_defaults *settings)
+{
+	challenge_spec_init(spec);
+	spec->type = settings->challenge.type;
+	spec->arg = settings->challenge.arg;
+	spec->self_check = settings->self_check != 0;
+	spec->self_check_addr = settings->self_check_addr;
+}
+
+/* see challenge.h */
 int
 challenge_option(struct challenge_spec *spec, int id, const char *value, struct args *a)
 {

@@ -81,6 +81,12 @@ int challenge_option(struct challenge_spec *spec, int id, const char *value, str
  */
 int challenge_spec_set(struct challenge_spec *spec, const char *mode, const char *arg);
 
+/*
+ * Set SPEC from a certificate's config settings (challenge, self-check,
+ * self-check-addr). The strings stay owned by SETTINGS.
+ */
+void challenge_spec_from_config(struct challenge_spec *spec, const struct config_defaults *settings);
+
 /* The ACME challenge type of TYPE: "http-01", "dns-01" or "tls-alpn-01". */
 const char *challenge_acme_type(enum challenge_type type);
 

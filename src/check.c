@@ -144,13 +144,13 @@ check_config(struct check_run *run, const struct challenge_spec *given, int chal
 	for (i = 0; i < config.cert_count; i++) {
 		const struct config_cert *cert = &config.certs[i];
 
-		spec = *given;
-		if (!challenge_given) {
-			spec.type = cert->settings.challenge.type;
-			spec.arg = cert->settings.challenge.arg;
+		challenge_spec_from_config(&spec, &cert->settings);
+		if (challenge_given) {
+			spec.type = given->type;
+			spec.arg = given->arg;
 		}
-		if (spec.self_check_addr == NULL)
-			spec.self_check_addr = cert->settings.self_check_addr;
+		if (given->self_check_addr != NULL)
+			spec.self_check_addr = given->self_check_addr;
 		for (j = 0; j < cert->name_count; j++) {
 			for (k = 0, found = name_count == 0; k < name_count && !found; k++)
 				found = strcasecmp(names[k], cert->names[j]) == 0 || strcmp(names[k], cert->name) == 0;

@@ -12,6 +12,7 @@
 
 #include "asn1.h"
 #include "cert.h"
+#include "config.h"
 #include "challenge.h"
 #include "challenge_alpn.h"
 #include "challenge_dns.h"
@@ -65,6 +66,35 @@ TEST(challenge_wildcard_needs_dns)
 	names_of("192.0.2.1", "example.org", names);
 	CHECK_INT(challenge_check_names(&spec, names, 2), -1);
 	CHECK(strstr(error_text(), "192.0.2.1 is an IP address") != NULL);
+}
+
+TEST(challenge_spec_from_config_keys)
+{
+	static const char text[] =
+	    "self-check = no\n"
+	    "[a.example.org]\n"
+	    "challenge = webroot /var/www/acme\n"
+	    "[b.example.org]\n"
+	    "self-check = yes\n"
+	    "self-check-addr = 127.0.0.1:8080\n";
+	struct config config;
+	struct challenge_spec spec;
+
+	if (!CHECK_INT(config_parse(text, strlen(text), "test.conf", &config), 0))
+		return;
+	challenge_spec_from_config(&spec, &config.certs[0].settings);
+	CHECK_INT(spec.type, CHALLENGE_WEBROOT);
+	CHECK_STR(spec.arg, "/var/www/acme");
+	CHECK_INT(spec.self_check, 0);
+	CHECK(spec.self_check_addr == NULL);
+	challenge_spec_from_config(&spec, &config.certs[1].settings);
+	CHECK_INT(spec.type, CHALLENGE_HTTP_STATELESS);
+	CHECK_INT(spec.self_check, 1);
+	CHECK_STR(spec.self_check_addr, "127.0.0.1:8080");
+	config_free(&config);
+
+	CHECK_INT(config_parse("self-check-addr = nowhere\n", 25, "test.conf", &config), -1);
+	CHECK(strstr(error_text(), "self-check-addr") != NULL);
 }
 
 TEST(dns01_record_names)
