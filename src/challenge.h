@@ -2,7 +2,7 @@
  * The challenge a certificate is validated with, chosen with the config
  * key `challenge` or with --challenge, and the ACME solver built from it:
  *
- *	http-stateless		http-01 answered by nginx from the account thumbprint
+ *	http-stateless		http-01 response built by nginx from the account thumbprint
  *	webroot DIR		http-01 file written under DIR/.well-known/acme-challenge
  *	standalone ADDR:PORT	http-01 served by keepcert's own listener
  *	dns-hook PROGRAM	dns-01 TXT record set with "PROGRAM add NAME VALUE"
@@ -100,7 +100,7 @@ int challenge_check_names(const struct challenge_spec *spec, const char *const *
 /*
  * Load the account key of the CA at DIRECTORY_URL from STATE_DIR
  * (accounts/<CA>/account.key) and write its RFC 7638 thumbprint, which
- * the http-stateless answers end with, into OUT. Returns 0 or -1.
+ * ends every http-stateless response, into OUT. Returns 0 or -1.
  */
 int challenge_thumbprint(const char *state_dir, const char *directory_url, char out[JWS_THUMBPRINT_SIZE]);
 

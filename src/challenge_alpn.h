@@ -3,7 +3,7 @@
  * ADDR:PORT that accepts only the ALPN protocol "acme-tls/1" and presents,
  * for the name the client asks for with SNI, a self-signed certificate
  * whose subjectAltName is that name and whose critical acmeIdentifier
- * extension holds the SHA-256 digest of the key authorization. Every run
+ * extension contains the SHA-256 digest of the key authorization. Every run
  * generates a fresh P-256 key; one certificate per name.
  *
  * Like the standalone http-01 listener, the address is bound before the

@@ -96,7 +96,7 @@ solver_prepare(void *ctx, const char *identifier, const char *token, const char 
 	return 0;
 }
 
-/* Add every record; a failed "add" stops the order before any challenge is answered. */
+/* Add every record; a failed "add" stops the order before any challenge response is sent. */
 static int
 solver_start(void *ctx)
 {
@@ -105,7 +105,7 @@ solver_start(void *ctx)
 
 	for (i = 0; i < s->count; i++) {
 		if (run_hook(s, "add", &s->records[i]) != 0)
-			return error_prefix("%s: stopped before answering the challenge", s->records[i].domain);
+			return error_prefix("%s: stopped before responding to the challenge", s->records[i].domain);
 		s->records[i].added = 1;
 	}
 	return 0;

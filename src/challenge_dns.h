@@ -1,15 +1,15 @@
 /*
  * dns-01 challenges (RFC 8555 section 8.4) through a hook program:
  *
- *	PROGRAM add _acme-challenge.DOMAIN VALUE	before the challenge is answered
+ *	PROGRAM add _acme-challenge.DOMAIN VALUE	before keepcert responds to the challenge
  *	PROGRAM del _acme-challenge.DOMAIN VALUE	afterwards, also after a failure
  *
  * with KEEPCERT_DNS_NAME, KEEPCERT_DNS_VALUE and KEEPCERT_DOMAIN in its
  * environment. DOMAIN and its wildcard share one record name, so the
  * program gets one call per value and must add the value next to any
  * other, never replace the whole record set, and delete only the value
- * it is given. It should return once the record is published: keepcert
- * answers the challenge as soon as every "add" has exited 0.
+ * it is given. It should exit once the record is published, because
+ * keepcert responds to the challenge as soon as every "add" has exited 0.
  */
 #ifndef KEEPCERT_CHALLENGE_DNS_H
 #define KEEPCERT_CHALLENGE_DNS_H

@@ -595,7 +595,7 @@ http01_self_check(const char *name, const char *token, const char *key_authoriza
 
 		log_sanitize(where, sizeof(where), location, strlen(location));
 		error_set("self-check of http://%s: status %d, a redirect to %s; keepcert does not follow "
-		    "redirects, so answer the token on port 80 before any redirect: %s", url, resp.status,
+		    "redirects, so serve the token on port 80 before any redirect: %s", url, resp.status,
 		    where, hint);
 	} else if (resp.status == 200 && mode == CHALLENGE_HTTP_STATELESS && len > strlen(token) + 1 &&
 	    strncmp(resp.body.data, token, strlen(token)) == 0 && resp.body.data[strlen(token)] == '.') {
@@ -660,20 +660,21 @@ solver_start(void *ctx)
 		return 0;
 
 	/*
-	 * A wrong answer found here costs the CA nothing, while a failed
-	 * validation counts against its limits, so it stops the run. No answer
-	 * at all only warns: the CA may reach NAME where this host cannot, as
-	 * behind a router without NAT loopback or with split-horizon DNS.
+	 * A wrong response found here costs the CA nothing, while a failed
+	 * validation counts against its limits, so it stops the run. No
+	 * response at all only warns, because the CA may reach NAME where this
+	 * host cannot, as behind a router without NAT loopback or with
+	 * split-horizon DNS.
 	 */
 	for (i = 0; i < s->token_count; i++) {
 		rc = http01_self_check(s->names[i], s->tokens[i].token, s->tokens[i].key_authorization,
 		    s->self_check_addr, s->mode, s->arg);
 		if (rc == HTTP01_UNREACHABLE)
-			log_warning("%s: %s; answering the challenge anyway, because the CA may reach %s where this "
+			log_warning("%s: %s; responding to the challenge anyway, because the CA may reach %s where this "
 			    "host cannot (give --self-check-addr ADDR:PORT to check through another address)",
 			    s->names[i], error_text(), s->names[i]);
 		else if (rc != 0)
-			return error_prefix("stopped before answering the challenge");
+			return error_prefix("stopped before responding to the challenge");
 	}
 	return 0;
 }

@@ -1,9 +1,9 @@
 /*
  * http-01 challenges (RFC 8555 section 8.3) in three modes, and the
- * self-check that fetches a token the way the CA will before it is
- * answered.
+ * self-check that fetches a token the way the CA will, before keepcert
+ * responds to the challenge.
  *
- * http-stateless: nginx answers every token with TOKEN.THUMBPRINT from a
+ * http-stateless: nginx returns TOKEN.THUMBPRINT for every token from a
  * regex location (keepcert nginx-snippet), so keepcert writes nothing.
  *
  * webroot DIR: keepcert writes DIR/.well-known/acme-challenge/TOKEN (0644,
@@ -141,8 +141,8 @@ int http01_webroot_write(int challenge_fd, const char *dir, const char *token, c
  * whitespace (RFC 8555 section 8.3), with KEY_AUTHORIZATION. Redirects
  * are not followed. Returns 0 when they match, -1 when a response came
  * back but not the key authorization, or HTTP01_UNREACHABLE when no
- * complete response came back; error_text() then says what happened and,
- * for MODE and ARG, what to fix.
+ * complete response came back. error_text() then describes the response
+ * and, for MODE and ARG, what to fix.
  */
 int http01_self_check(const char *name, const char *token, const char *key_authorization,
     const char *addr, enum challenge_type mode, const char *arg);

@@ -2,8 +2,8 @@
  * The "check" command: prove, without contacting the CA, that http-01
  * will work for every configured or given name. Each name gets a random
  * probe token, fetched exactly as the self-check before issuance fetches
- * a real one: for http-stateless nginx must answer it from the account
- * thumbprint; for webroot and standalone keepcert places the answer itself
+ * a real one: for http-stateless nginx must build the response from the account
+ * thumbprint; for webroot and standalone keepcert places the response itself
  * and removes it afterwards.
  */
 #include <stdio.h>
@@ -53,7 +53,7 @@ random_token(char *out, size_t cap)
 	return 0;
 }
 
-/* Probe NAME with SPEC once: place the answer where the mode needs it, fetch it, take it away. */
+/* Probe NAME with SPEC once: place the response where the mode needs it, fetch it, remove it. */
 static int
 probe_name(struct check_run *run, const char *name, const struct challenge_spec *spec)
 {
@@ -77,7 +77,7 @@ probe_name(struct check_run *run, const char *name, const struct challenge_spec 
 
 	/*
 	 * Webroot and standalone: the probe is placed by the solver an issuance
-	 * uses, with its own self-check off, because here no answer at all is
+	 * uses, with its own self-check off, because here no response at all is
 	 * a failure too.
 	 */
 	snprintf(key_auth, sizeof(key_auth), "%s.keepcert-check", token);

@@ -1,6 +1,6 @@
 /*
  * The "nginx-snippet" command: print the nginx location block that
- * answers http-01 for the chosen mode, to paste into every server block
+ * serves http-01 responses for the chosen mode, to paste into every server block
  * that listens on port 80.
  */
 #include <stdio.h>
@@ -35,7 +35,7 @@ print_placement(void)
 
 /*
  * The regex is the base64url alphabet of RFC 8555 section 8.3 tokens, so
- * nothing else under the path is answered; the answer is TOKEN "."
+ * nothing else under the path matches. The response is TOKEN "."
  * THUMBPRINT, the key authorization of section 8.1.
  */
 static int

@@ -1,6 +1,6 @@
 # A Debian nginx for integration tests, started once and never stopped
-# while the test runs, as a master process that stays in the foreground;
-# source it after lib.sh. Everything it writes stays in $WORK/nginx: the
+# while the test runs. Its master process stays in the foreground. Source
+# this file after lib.sh. Everything it writes stays in $WORK/nginx: the
 # config, the pid file, and the error and access logs.
 #
 #	. "$TESTS_DIR/lib.sh"
@@ -63,7 +63,7 @@ nginx_start() {
 	NGINX_ACME_CONF=$nginx_dir/acme.conf
 	export NGINX_HTTP_PORT NGINX_TLS_PORT NGINX_ACME_CONF
 
-	# When the test runs as root the workers run as nobody, which must reach the webroot.
+	# When the test runs as root, the workers run as the user "nobody", which must reach the webroot.
 	chmod 755 "$WORK"
 	mkdir -p "$nginx_dir"
 	: > "$NGINX_ACME_CONF"
@@ -78,7 +78,7 @@ nginx_start() {
 nginx_reload() {
 	local before i
 
-	# The master logs "reconfiguring", starts new workers, then tells the old ones to stop accepting.
+	# The master logs "reconfiguring", starts new workers, then signals the old ones to stop accepting.
 	before=$(wc -l < "$nginx_dir/error.log")
 	nginx -q -p "$nginx_dir" -c "$nginx_dir/nginx.conf" -e "$nginx_dir/error.log" -s reload \
 		|| fail "nginx -s reload failed"

@@ -1,5 +1,5 @@
 # tls-alpn-01 (RFC 8737): Pebble validates on its tlsPort, where keepcert's
-# listener answers ALPN acme-tls/1 with a certificate per name chosen by
+# listener serves ALPN acme-tls/1 with a certificate per name chosen by
 # SNI; the listener is gone afterwards. A wildcard is refused, and a port
 # in use fails the run before any request.
 . "$TESTS_DIR/lib.sh"

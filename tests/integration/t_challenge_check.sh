@@ -1,7 +1,7 @@
 # keepcert check: passes with the stateless, webroot and standalone
 # snippets in nginx, from options and from a config file; fails, naming
 # the fix, when the snippet is missing or carries another account's
-# thumbprint; and issue stops before answering any challenge when the
+# thumbprint; and issue stops before responding to any challenge when the
 # self-check fails.
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/nginx.sh"
@@ -51,7 +51,7 @@ expect_lines "$WORK/out" 1
 expect_exit 1 "$KEEPCERT" -c "$WORK/keepcert.conf" check nowhere.test --self-check-addr "$addr"
 expect_match "$WORK/out" '^nowhere\.test: FAILED: not a name or section of '
 
-# Without the snippet nginx redirects to https; check and issue both say what to fix.
+# Without the snippet nginx redirects to https; check and issue both name the fix.
 : > "$NGINX_ACME_CONF"
 nginx_reload
 expect_exit 1 pebble_keepcert check site.test --challenge http-stateless --self-check-addr "$addr"
@@ -63,17 +63,17 @@ expect_no_match "$WORK/out" ': ok'
 
 posts=$(grep -c 'POST /chalZ/' "$WORK/pebble.log")
 expect_exit 1 pebble_keepcert issue -d site.test --challenge http-stateless --self-check-addr "$addr"
-expect_match "$WORK/err" 'stopped before answering the challenge: self-check of http://site\.test/\.well-known/acme-challenge/[-_A-Za-z0-9]+: status 301'
+expect_match "$WORK/err" 'stopped before responding to the challenge: self-check of http://site\.test/\.well-known/acme-challenge/[-_A-Za-z0-9]+: status 301'
 expect_match "$WORK/err" "the stateless snippet is missing from the port-80 server block of site\.test"
-[ "$(grep -c 'POST /chalZ/' "$WORK/pebble.log")" = "$posts" ] || fail "a challenge was answered although the self-check failed"
+[ "$(grep -c 'POST /chalZ/' "$WORK/pebble.log")" = "$posts" ] || fail "a challenge response was sent although the self-check failed"
 
-# A snippet made for another account answers with the wrong thumbprint.
+# A snippet made for another account returns the wrong thumbprint.
 sed 's/\(return 200 "\$1\.\)[-_A-Za-z0-9]*/\1AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKK/' "$WORK/stateless.conf" > "$NGINX_ACME_CONF"
 nginx_reload
 expect_exit 1 pebble_keepcert check site.test --challenge http-stateless --self-check-addr "$addr"
 expect_match "$WORK/out" 'status 200 with .*AAAAbbbbCCCC.*the thumbprint of another account'
 
-# No answer at all (nothing listens) fails the check, unlike issue, which only warns.
+# No response at all (nothing listens) fails the check, unlike issue, which only warns.
 expect_exit 1 pebble_keepcert check site.test --challenge http-stateless --self-check-addr "127.0.0.1:$(free_port)"
 expect_match "$WORK/out" '^site\.test: FAILED: self-check of http://site\.test/.*'
 

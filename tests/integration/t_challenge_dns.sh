@@ -11,9 +11,9 @@ pebble_start
 hook=$WORK/dns-hook
 records=$WORK/records
 
-# /set-txt adds a value to a name's set (Pebble validates both names only
-# when both values are there at once) and /clear-txt drops the whole set,
-# so the hook keeps each name's values in a file and, after every change,
+# /set-txt adds a value to a name's set, and Pebble validates both names
+# only when both values are there at once. /clear-txt drops the whole set,
+# so the hook keeps each name's values in a file. After every change it
 # clears the name and sets each value again.
 cat > "$hook" <<EOF
 #!/bin/sh
@@ -60,13 +60,13 @@ awk '$2 != $5 || $3 != $6 || $7 != "wild.test" { exit 1 }' "$WORK/adds" ||
 [ "$(cat "$records/_acme-challenge.wild.test")" = other-value ] ||
 	fail "cleanup left '$(cat "$records/_acme-challenge.wild.test")', expected only the other value"
 
-# A failing hook stops the order before any challenge is answered, and its output is in the error.
+# A failing hook stops the order before any challenge response, and its output is in the error.
 printf '#!/bin/sh\necho "zone wild.test not found at the DNS provider"\nexit 3\n' > "$WORK/bad-hook"
 chmod 700 "$WORK/bad-hook"
 posts=$(grep -c 'POST /chalZ/' "$WORK/pebble.log")
 expect_exit 1 pebble_keepcert issue -d other.wild.test --challenge dns-hook "$WORK/bad-hook"
 expect_match "$WORK/err" "dns-hook '.*bad-hook add _acme-challenge\.other\.wild\.test' exited with status 3; output: 'zone wild\.test not found at the DNS provider"
-[ "$(grep -c 'POST /chalZ/' "$WORK/pebble.log")" = "$posts" ] || fail "a challenge was answered after the hook failed"
+[ "$(grep -c 'POST /chalZ/' "$WORK/pebble.log")" = "$posts" ] || fail "a challenge response was sent after the hook failed"
 
 # A wildcard with an http-01 mode is refused before any request.
 requests=$(grep -c 'POST ' "$WORK/pebble.log")

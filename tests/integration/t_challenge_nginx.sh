@@ -1,5 +1,5 @@
 # Renew while nginx keeps running: Pebble validates http-01 on nginx's
-# port-80 server, which answers through the stateless snippet, then the
+# port-80 server, which responds through the stateless snippet, then the
 # webroot snippet, then a proxy to the standalone listener. Each run
 # issues, reloads nginx, and checks with openssl s_client that nginx
 # serves the serial in live/; a forced re-issue changes the served serial
