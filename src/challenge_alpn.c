@@ -2,6 +2,7 @@
  * tls-alpn-01 (RFC 8737): the challenge certificates and the TLS listener.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,19 +304,19 @@ handle_connection(const struct alpn01_solver *s, int fd)
 static void
 serve_loop(const struct alpn01_solver *s, pid_t parent)
 {
+	struct pollfd listener = { .fd = s->listen_fd, .events = POLLIN };
 	time_t end = time(NULL) + s->lifetime;
 	int active = 0, fd;
 	pid_t pid;
-	struct timespec pause = { 0, 50 * 1000 * 1000 };
 
 	while (time(NULL) < end && getppid() == parent) {
 		while (active > 0 && waitpid(-1, NULL, WNOHANG) > 0)
 			active--;
-		fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			nanosleep(&pause, NULL);	/* the socket is non-blocking */
+		if (poll(&listener, 1, 1000) <= 0)
 			continue;
-		}
+		fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
 		if (active >= ALPN01_MAX_HANDLERS) {
 			close(fd);
 			continue;
