@@ -589,6 +589,11 @@ http01_self_check(const char *name, const char *token, const char *key_authoriza
 
 	log_sanitize(shown, sizeof(shown), resp.body.data != NULL ? resp.body.data : "",
 	    len < HTTP01_CHECK_SHOWN ? len : HTTP01_CHECK_SHOWN);
+	/*
+	 * NOTE: CAs follow redirects on http-01 (Let's Encrypt does, to ports
+	 * 80 and 443), so a site that redirects the token to a server that
+	 * serves it would pass there but fails this check.
+	 */
 	location = http_header(&resp, "Location");
 	if (resp.status >= 300 && resp.status < 400 && location != NULL) {
 		char where[256];
