@@ -46,7 +46,7 @@ enum {
 	"  --challenge MODE [ARG] how the CA validates the names (default http-stateless):\n"     \
 	"                         http-stateless, webroot DIR, standalone ADDR:PORT,\n"          \
 	"                         dns-hook PROGRAM or tls-alpn ADDR:PORT\n"                      \
-	"  --no-self-check        answer http-01 without fetching the token first\n"             \
+	"  --no-self-check        respond to http-01 without fetching each token first (issue)\n" \
 	"  --self-check-addr ADDR:PORT\n"                                                         \
 	"                         fetch the token from ADDR:PORT instead of NAME:80 (Host stays NAME)\n"
 

@@ -31,7 +31,7 @@ static const struct command commands[] = {
 	    "fetch a probe token for every name the way the CA will, without contacting the CA",
 	    CHECK_HELP },
 	{ "nginx-snippet", cmd_nginx_snippet, "[--webroot DIR | --standalone ADDR:PORT] [OPTIONS]",
-	    "print the nginx location block that answers http-01 for this account or mode",
+	    "print the nginx location block that serves http-01 responses for this account or mode",
 	    SNIPPET_HELP },
 	{ "fetch", cmd_fetch, "[OPTIONS] URL",
 	    "send one HTTP request, to check that a CA is reachable; prints the response",
