@@ -281,7 +281,7 @@ rollover(struct acme_client *c, struct account *acct, enum key_type type)
 	snprintf(new_path, sizeof(new_path), "%s.new", acct->key_path);
 	snprintf(old_path, sizeof(old_path), "%s.old", acct->key_path);
 
-	/* The new key is on disk before the CA knows it, so a crash cannot lose the account. */
+	/* The new key is on disk before the CA knows it, so a crash after the CA accepts it cannot lose the account. */
 	unlink(new_path);
 	if (key_generate(&new_key, type) != 0 || key_save(&new_key, new_path) != 0) {
 		key_wipe(&new_key);

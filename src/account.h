@@ -63,6 +63,7 @@ enum {
 	"                         answer http-01 with keepcert's own listener on ADDR:PORT\n"    \
 	"  --key TYPE             certificate key: ec-p256 (default), ec-p384, rsa-2048, rsa-3072, rsa-4096\n" \
 	"  --preferred-chain CN   use the chain whose top certificate was issued by CN, if offered\n" \
+	"  --profile NAME         certificate profile, one the CA's directory lists\n"          \
 	ACCOUNT_OPTION_HELP
 
 #define REVOKE_HELP                                                                         \

@@ -80,7 +80,7 @@ acme_base64url_valid(const char *s, size_t max)
 	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
-/* see acme_internal.h */
+/* see acme.h */
 int
 acme_url_valid(const char *url)
 {
@@ -378,7 +378,7 @@ acme_poll_wait(struct acme_client *c, struct acme_poll *p, const struct http_res
 	if (p->next_ms == 0)
 		p->next_ms = ACME_POLL_FIRST_MS;
 
-	/* RFC 8555 section 7.4 asks clients to honour Retry-After on any polled response. */
+	/* Retry-After is honoured on any polled response, 200 included (RFC 8555 section 7.4). */
 	if (resp != NULL && http_retry_after(resp, time(NULL), &seconds)) {
 		ms = seconds > 86400 * 30 ? 86400L * 30 * 1000 : seconds * 1000;
 		if (ms < ACME_POLL_FIRST_MS)

@@ -3,7 +3,7 @@
  * authorizations, challenges, finalization, certificate download and
  * revocation.
  *
- * One struct acme_client holds one HTTP client, so every request of a run
+ * One struct acme_client owns one HTTP client, so every request of a run
  * goes over one kept-alive connection, and the nonce of the last response
  * signs the next request. Functions return 0 on success, or -1 with
  * error_text() set to one line: for a problem document from the CA, its
@@ -64,7 +64,7 @@ struct acme_directory {
 
 /*
  * A challenge solver: the ACME layer calls prepare() for each pending
- * authorization, then start() once before answering the challenges, and
+ * authorization, then start() once before responding to the challenges, and
  * cleanup() at the end whatever happened.
  */
 struct acme_solver {

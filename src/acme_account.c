@@ -28,7 +28,7 @@ acme_account_lookup(struct acme_client *c)
 	struct http_response resp;
 	int rc;
 
-	/* A server may answer 400 (RFC 8555 section 7.3.1) or 404: the problem type decides. */
+	/* Servers return 400 (RFC 8555 section 7.3.1) or 404, so the problem type decides, not the status. */
 	rc = acme_post(c, c->dir.new_account, "{\"onlyReturnExisting\":true}", 1, &resp);
 	if (rc == 0)
 		rc = take_account_url(c, &resp) == 0 ? 1 : -1;

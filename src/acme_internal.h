@@ -1,5 +1,5 @@
 /*
- * What acme.c shares with acme_account.c and acme_order.c: signed
+ * Declarations acme.c shares with acme_account.c and acme_order.c: signed
  * requests, polling, and reading JSON responses into bounded buffers.
  */
 #ifndef KEEPCERT_ACME_INTERNAL_H
@@ -60,8 +60,9 @@ void acme_problem_text(const struct acme_json *j, int problem, char *out, size_t
 
 /*
  * Wait before the next poll of a resource whose last response was RESP:
- * its Retry-After, else the doubling delay of P. Fails with error_text()
- * naming WHAT when the wait would pass the run's deadline. Returns 0 or -1.
+ * its Retry-After, else (or when RESP is NULL) the doubling delay of P.
+ * Fails with error_text() naming WHAT when the wait would pass the run's
+ * deadline. Returns 0 or -1.
  */
 int acme_poll_wait(struct acme_client *c, struct acme_poll *p, const struct http_response *resp,
     const char *what);

@@ -217,7 +217,7 @@ authz_identifier(const struct acme_json *j, char *out, size_t cap)
 
 /*
  * Fetch one authorization; for a pending one, prepare SOLVER's challenge
- * and note whether it needs answering.
+ * and note whether it needs a response.
  */
 static int
 prepare_authz(struct acme_client *c, struct authz_work *w, const struct acme_solver *solver,
@@ -261,7 +261,7 @@ prepare_authz(struct acme_client *c, struct authz_work *w, const struct acme_sol
 		goto out;
 	}
 
-	/* A challenge already processing, from an earlier run, is not answered twice. */
+	/* A challenge already processing, from an earlier run, is not POSTed again. */
 	challenge_status = acme_get_status(&j, ch);
 	w->answer = challenge_status == ACME_STATUS_PENDING;
 	w->wait = 1;
@@ -285,7 +285,7 @@ answer_challenge(struct acme_client *c, struct authz_work *w, const char *type)
 	char why[900];
 	int rc;
 
-	log_info("%s: answering the %s challenge", w->identifier, type);
+	log_info("%s: responding to the %s challenge", w->identifier, type);
 	c->challenge_posts++;
 	rc = acme_post(c, w->challenge_url, "{}", 0, &resp);
 	if (rc != 0) {
@@ -313,6 +313,10 @@ wait_authz(struct acme_client *c, struct authz_work *w, const char *type)
 	char why[900], what[NAME_MAX_LEN + 64];
 
 	snprintf(what, sizeof(what), "the %s challenge of %s", type, w->identifier);
+
+	/* Validation takes the CA a moment: polling at once would only see "pending". */
+	if (acme_poll_wait(c, &poll, NULL, what) != 0)
+		return -1;
 	for (;;) {
 		if (acme_post(c, w->url, "", 0, &resp) != 0 || acme_parse(&resp, &j) != 0) {
 			http_response_free(&resp);
@@ -427,7 +431,7 @@ acme_order_finalize(struct acme_client *c, struct acme_order *order, const void 
 
 	/*
 	 * After its authorizations, the order is ready without a fetch of ours.
-	 * Only when the CA says orderNotReady is it polled, and finalize sent again.
+	 * Only when the CA returns orderNotReady is it polled, and finalize sent again.
 	 */
 	for (attempt = 0;; attempt++) {
 		rc = acme_post(c, order->finalize, payload.data, 0, &resp);

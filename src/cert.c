@@ -168,11 +168,17 @@ read_extensions(const struct asn1_elem *tagged, struct cert_info *out)
 
 		/* A certificate must not repeat an extension (RFC 5280 section 4.2). */
 		if (asn1_oid_equal(&oid, OID_SUBJECT_ALT_NAME, ASN1_OID_LEN(OID_SUBJECT_ALT_NAME))) {
-			if (seen_san++ || read_subject_alt_name(value.data, value.len, out) != 0)
-				return seen_san > 1 ? bad("subjectAltName twice", ASN1_ERR_VALUE) : -1;
+			if (seen_san)
+				return error_set("invalid certificate: subjectAltName appears twice");
+			seen_san = 1;
+			if (read_subject_alt_name(value.data, value.len, out) != 0)
+				return -1;
 		} else if (asn1_oid_equal(&oid, OID_AUTHORITY_KEY_ID, ASN1_OID_LEN(OID_AUTHORITY_KEY_ID))) {
-			if (seen_aki++ || read_authority_key_id(value.data, value.len, out) != 0)
-				return seen_aki > 1 ? bad("authorityKeyIdentifier twice", ASN1_ERR_VALUE) : -1;
+			if (seen_aki)
+				return error_set("invalid certificate: authorityKeyIdentifier appears twice");
+			seen_aki = 1;
+			if (read_authority_key_id(value.data, value.len, out) != 0)
+				return -1;
 		}
 	}
 	return 0;
@@ -306,7 +312,7 @@ cert_chain_split(const char *pem, size_t len, struct buf ders[CERT_MAX_CHAIN])
 		buf_reset(&der);
 	}
 	if (found < 0) {
-		error_set("malformed PEM block after certificate %d of the chain", count);
+		error_prefix("certificate %d of the chain", count + 1);
 		goto fail;
 	}
 	if (count == 0) {
@@ -327,7 +333,6 @@ cert_matches_key(const struct cert_info *c, const struct key *k)
 	struct buf spki = { 0 };
 	unsigned char hash[br_sha256_SIZE];
 	br_sha256_context sc;
-	int match;
 
 	key_spki(k, &spki);
 	if (spki.failed || spki.data == NULL) {
@@ -340,8 +345,7 @@ cert_matches_key(const struct cert_info *c, const struct key *k)
 	buf_free(&spki);
 
 	/* NOTE: this compares encodings, so a certificate holding a compressed EC point would not match. */
-	match = memcmp(hash, c->spki_hash, sizeof(hash)) == 0;
-	return match;
+	return memcmp(hash, c->spki_hash, sizeof(hash)) == 0;
 }
 
 /* see cert.h */

@@ -21,7 +21,7 @@ struct cert_info {
 	size_t serial_len;
 	int64_t not_before;		/* seconds since the epoch, UTC */
 	int64_t not_after;
-	char subject_cn[65];		/* empty when absent */
+	char subject_cn[65];		/* empty when absent; for display: control bytes '?', cut at 64 bytes */
 	char issuer_cn[65];
 	char names[CERT_MAX_NAMES][254]; /* SAN dNSName entries, and iPAddress entries as text */
 	size_t name_count;

@@ -26,6 +26,7 @@ enum {
 	OPT_KEY,
 	OPT_PREFERRED_CHAIN,
 	OPT_REASON,
+	OPT_PROFILE,
 };
 
 struct issue_options {
@@ -35,6 +36,7 @@ struct issue_options {
 	const char *standalone;		/* ADDR:PORT of the http-01 listener */
 	enum key_type key_type;
 	const char *preferred_chain;
+	const char *profile;		/* NULL: the CA's default */
 };
 
 /* The http-01 standalone listener as an ACME challenge solver. */
@@ -73,6 +75,7 @@ static const struct option_spec issue_specs[] = {
 	{ "challenge", 0, 1, OPT_CHALLENGE },
 	{ "key", 0, 1, OPT_KEY },
 	{ "preferred-chain", 0, 1, OPT_PREFERRED_CHAIN },
+	{ "profile", 0, 1, OPT_PROFILE },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -112,6 +115,9 @@ parse_issue_options(struct args *a, struct issue_options *o)
 			break;
 		case OPT_PREFERRED_CHAIN:
 			o->preferred_chain = value;
+			break;
+		case OPT_PROFILE:
+			o->profile = value;
 			break;
 		}
 	}
@@ -263,7 +269,7 @@ issue(const struct issue_options *o, struct http01_server *listener, const struc
 		goto out;
 
 	if (account_open(c, &acct, &o->account, 1) != 0 ||
-	    acme_order_new(c, ids, count, NULL, order) != 0 ||
+	    acme_order_new(c, ids, count, o->profile, order) != 0 ||
 	    acme_order_authorize(c, order, &solver) != 0 ||
 	    acme_order_finalize(c, order, csr.data, csr.len) != 0 ||
 	    acme_certificate_download(c, order, o->preferred_chain, &pem) != 0)

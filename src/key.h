@@ -31,6 +31,13 @@ struct key {
 	br_rsa_public_key rsa_pub;
 	unsigned char priv_buf[BR_RSA_KBUF_PRIV_SIZE(4096)];
 	unsigned char pub_buf[BR_RSA_KBUF_PUB_SIZE(4096)];
+	/*
+	 * The RSA private exponent d, which PKCS#8 stores but BearSSL's CRT key
+	 * lacks; BearSSL can recompute it only for primes equal to 3 mod 4,
+	 * which keys made by openssl do not always have.
+	 */
+	unsigned char rsa_d[512];
+	size_t rsa_dlen;
 };
 
 /* Parse "ec-p256", "ec-p384", "rsa-2048", "rsa-3072" or "rsa-4096". Returns 0 or -1. */
@@ -45,7 +52,7 @@ int key_generate(struct key *k, enum key_type type);
 /*
  * Read a key from PEM (PKCS#8, SEC1 "EC PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY")
  * or a private JWK (RFC 7518 section 6, as certbot stores its account key).
- * Only P-256, P-384 and RSA keys of 2048 to 4096 bits are accepted; an RSA key
+ * Only P-256, P-384 and RSA keys of 2048 to 4096 bits are accepted. An RSA key
  * gets the type of the largest standard size not above its own, and
  * rsa.n_bitlen keeps its exact size. Returns 0, or -1 with error_text() set.
  */

@@ -5,7 +5,9 @@
 . "$TESTS_DIR/pebble.sh"
 
 key=zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W
-PEBBLE_EAB_KEYS="{\"kid-1\": \"$key\"}" pebble_start
+short=aRrQLI5PIAtfeK2DaS9RN91WFSE9m7YX			# 24 bytes
+alphabet=yMnKy8zNzs_Q0dLT1NXW19jZ2tvc3d7f4OHi4-Tl5uc	# 32 bytes with - and _
+PEBBLE_EAB_KEYS="{\"kid-1\": \"$key\", \"kid-2\": \"$short\", \"kid-3\": \"$alphabet\"}" pebble_start
 
 register() {
 	"$KEEPCERT" account register -v -v --directory "$PEBBLE_DIRECTORY" --ca-bundle "$PEBBLE_CA_BUNDLE" \
@@ -30,9 +32,18 @@ wrong=b10lLJs8l1GPIzsLP0s6pMt8O0XVGnfTaCeROxQM0BIt2XrJMDHJZBM5NuQmQJQH
 expect_exit 1 register --state-dir "$WORK/s2" --eab-kid kid-1 --eab-hmac-key "$wrong"
 expect_match "$WORK/err" 'unauthorized'
 
+# A short key works, with a warning; so does a key written in the other alphabet with padding.
+expect_exit 0 register --state-dir "$WORK/s4" --eab-kid kid-2 --eab-hmac-key "$short"
+expect_match "$WORK/err" 'warning: --eab-hmac-key decodes to 24 bytes'
+expect_exit 0 register --state-dir "$WORK/s5" --eab-kid kid-3 \
+	--eab-hmac-key 'yMnKy8zNzs/Q0dLT1NXW19jZ2tvc3d7f4OHi4+Tl5uc='
+expect_no_match "$WORK/err" 'warning'
+
 # Right: the account is created and an issuance works.
 expect_exit 0 register --state-dir "$WORK/s3" --eab-kid kid-1 --eab-hmac-key "$key"
 expect_match "$WORK/out" '^https://localhost:[0-9]+/my-account/'
+# The MAC key never reaches the log, even at -vv.
+! grep -q "$key" "$WORK/err" || fail "the EAB key was logged"
 expect_exit 0 "$KEEPCERT" issue -d eab.test --challenge standalone "127.0.0.1:$PEBBLE_HTTP_PORT" --no-self-check \
 	--directory "$PEBBLE_DIRECTORY" --ca-bundle "$PEBBLE_CA_BUNDLE" --state-dir "$WORK/s3"
 pebble_verify "$WORK/s3/certs/eab.test/live/fullchain.pem"

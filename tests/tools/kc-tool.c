@@ -11,7 +11,7 @@
  *	kc-tool jws KEYFILE URL NONCE PAYLOAD   print a flattened JWS with the jwk header
  *	kc-tool csr KEYFILE NAME...      print a CSR as PEM
  *	kc-tool cert FILE                print the fields of the first certificate of a PEM file
- *	kc-tool match CERTFILE KEYFILE   exit 0 when the key belongs to the certificate
+ *	kc-tool match CERTFILE KEYFILE   exit 0 when the key belongs to the certificate, 3 when not
  *
  * The exit status is 0 on success, 1 on failure (with the error on stderr)
  * and 2 for a usage error.
@@ -195,8 +195,11 @@ main(int argc, char **argv)
 		key_wipe(&k);
 		return 0;
 	}
-	if (strcmp(argv[1], "cert") == 0)
-		return argc == 3 ? (print_cert(argv[2]) == 0 ? 0 : fail()) : usage();
+	if (strcmp(argv[1], "cert") == 0) {
+		if (argc != 3)
+			return usage();
+		return print_cert(argv[2]) == 0 ? 0 : fail();
+	}
 	if (strcmp(argv[1], "match") == 0) {
 		int rc;
 

@@ -227,7 +227,12 @@ static struct key keys[3];
 static const struct key *
 key_of(enum key_type type)
 {
-	int i = type == KEY_EC_P256 ? 0 : type == KEY_EC_P384 ? 1 : 2;
+	int i = 2;
+
+	if (type == KEY_EC_P256)
+		i = 0;
+	else if (type == KEY_EC_P384)
+		i = 1;
 
 	if (keys[i].pub_buf[0] == 0 && key_generate(&keys[i], type) != 0)
 		unit_fail(__FILE__, __LINE__, "key_generate: %s", error_text());
@@ -344,4 +349,32 @@ TEST(jws_ec_coordinates_fixed_length)
 	CHECK_INT(json_string(&doc, json_get(&doc, 0, "y"), y, sizeof(y)), 64);
 	CHECK(json_string_eq(&doc, json_get(&doc, 0, "crv"), "P-384"));
 	buf_free(&jwk);
+}
+
+/* The A.2 JWK with FROM replaced by TO must be rejected with WANT in the message. */
+static void
+check_a2_rejected(const char *from, const char *to, const char *want)
+{
+	char jwk[4096], *at;
+	struct key k;
+
+	snprintf(jwk, sizeof(jwk), "%s", rfc7515_a2_jwk);
+	at = strstr(jwk, from);
+	if (!CHECK(at != NULL))
+		return;
+	memmove(at + strlen(to), at + strlen(from), strlen(at + strlen(from)) + 1);
+	memcpy(at, to, strlen(to));
+	CHECK_INT(key_parse(&k, jwk, strlen(jwk)), -1);
+	if (strstr(error_text(), want) == NULL)
+		unit_fail(__FILE__, __LINE__, "message \"%s\" lacks \"%s\"", error_text(), want);
+}
+
+TEST(jws_rsa_jwk_consistency)
+{
+	/* e = 3 does not undo d; a changed n is not p * q; a changed q breaks both. */
+	check_a2_rejected("\"e\":\"AQAB\"", "\"e\":\"Aw\"", "does not match its primes");
+	check_a2_rejected("\"n\":\"ofgW", "\"n\":\"ofgX", "does not match its primes");
+	check_a2_rejected("\"q\":\"uQPE", "\"q\":\"uQPF", "does not match its primes");
+	check_a2_rejected("\"qi\":", "\"qj\":", "\"qi\" is missing");
+	check_a2_rejected("\"kty\":\"RSA\",", "\"kty\":\"RSA\",\"oth\":[],", "multi-prime");
 }

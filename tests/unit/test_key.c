@@ -2,6 +2,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "asn1.h"
 #include "jws.h"
 #include "key.h"
 #include "log.h"
@@ -77,6 +78,8 @@ TEST(key_save_private_and_exclusive)
 	char path[256];
 	struct stat st;
 	struct key k, back;
+	FILE *f;
+	int i;
 
 	snprintf(path, sizeof(path), "%s/account.key", unit_tmpdir());
 	if (!CHECK_INT(key_generate(&k, KEY_EC_P256), 0))
@@ -93,6 +96,17 @@ TEST(key_save_private_and_exclusive)
 	CHECK_MEM(back.ec_pub.q, back.ec_pub.qlen, k.ec_pub.q, k.ec_pub.qlen);
 	CHECK_INT(key_load(&back, "/nonexistent/key.pem"), -1);
 	CHECK(strstr(error_text(), "/nonexistent/key.pem: cannot open") != NULL);
+
+	/* A file over 64 KiB is not read to the end. */
+	snprintf(path, sizeof(path), "%s/huge.pem", unit_tmpdir());
+	f = fopen(path, "w");
+	if (CHECK(f != NULL)) {
+		for (i = 0; i < 70000; i++)
+			fputc('#', f);
+		fclose(f);
+		CHECK_INT(key_load(&back, path), -1);
+		CHECK(strstr(error_text(), "larger than 65536 bytes") != NULL);
+	}
 	key_wipe(&k);
 	key_wipe(&back);
 }
@@ -116,12 +130,41 @@ make_pem(struct buf *out, const char *prefix, const char *label, const void *der
 	pem_write(out, label, der, len);
 }
 
+/* The contents of the OCTET STRING in PKCS#8 DER: the SEC1 or PKCS#1 key inside. */
+static int
+inner_key(const struct buf *pem, unsigned char *out, size_t cap, size_t *len)
+{
+	const char *pos = pem->data;
+	char label[PEM_LABEL_MAX];
+	struct buf der = { 0 };
+	struct asn1 in, fields;
+	struct asn1_elem e;
+	int rc = -1;
+
+	if (pem_next(&pos, pem->data + pem->len, label, &der) != 1)
+		goto out;
+	in.p = (const unsigned char *)der.data;
+	in.len = der.len;
+	if (asn1_expect(&in, ASN1_SEQUENCE, &e) != ASN1_OK)
+		goto out;
+	asn1_enter(&e, &fields);
+	if (asn1_expect(&fields, ASN1_INTEGER, &e) != ASN1_OK || asn1_expect(&fields, ASN1_SEQUENCE, &e) != ASN1_OK ||
+	    asn1_expect(&fields, ASN1_OCTET_STRING, &e) != ASN1_OK || e.len > cap)
+		goto out;
+	memcpy(out, e.data, e.len);
+	*len = e.len;
+	rc = 0;
+out:
+	buf_free(&der);
+	return rc;
+}
+
 TEST(key_reads_sec1_and_pkcs1)
 {
 	struct key k, back;
-	struct buf pem = { 0 };
-	unsigned char der[4096], d[512];
-	size_t len, dlen;
+	struct buf pem = { 0 }, pkcs8 = { 0 };
+	unsigned char der[4096];
+	size_t len;
 
 	/* SEC1 "EC PRIVATE KEY" after "EC PARAMETERS", as openssl ecparam -genkey writes it. */
 	if (!CHECK_INT(key_generate(&k, KEY_EC_P384), 0))
@@ -134,31 +177,32 @@ TEST(key_reads_sec1_and_pkcs1)
 	CHECK_MEM(back.ec_pub.q, back.ec_pub.qlen, k.ec_pub.q, k.ec_pub.qlen);
 	buf_reset(&pem);
 
-	/* PKCS#1 "RSA PRIVATE KEY". */
+	/* PKCS#1 "RSA PRIVATE KEY": the RSAPrivateKey from inside our PKCS#8. */
 	if (!CHECK_INT(key_generate(&k, KEY_RSA_2048), 0))
 		return;
-	dlen = br_rsa_compute_privexp_get_default()(d, &k.rsa, 65537);
-	len = br_encode_rsa_raw_der(der, &k.rsa, &k.rsa_pub, d, dlen);
+	CHECK_INT(key_to_pem(&k, &pkcs8), 0);
+	if (!CHECK_INT(inner_key(&pkcs8, der, sizeof(der), &len), 0))
+		goto out;
 	make_pem(&pem, "some text before the block\n", "RSA PRIVATE KEY", der, len);
 	CHECK_INT(key_parse(&back, pem.data, pem.len), 0);
 	CHECK_INT(back.type, KEY_RSA_2048);
 	CHECK_MEM(back.rsa_pub.n, back.rsa_pub.nlen, k.rsa_pub.n, k.rsa_pub.nlen);
 	CHECK_MEM(back.rsa_pub.e, back.rsa_pub.elen, "\x01\x00\x01", 3);
+	CHECK_MEM(back.rsa_d, back.rsa_dlen, k.rsa_d, k.rsa_dlen);
+out:
 	key_wipe(&k);
 	key_wipe(&back);
 	buf_free(&pem);
+	buf_free(&pkcs8);
 }
 
 TEST(key_rejects_other_curves_and_sizes)
 {
 	br_hmac_drbg_context rng;
 	br_ec_private_key sk;
-	br_rsa_private_key rsa;
-	br_rsa_public_key rsa_pub;
-	unsigned char kbuf[BR_EC_KBUF_PRIV_MAX_SIZE], der[2048], priv[BR_RSA_KBUF_PRIV_SIZE(1024)],
-	    pub[BR_RSA_KBUF_PUB_SIZE(1024)], d[128];
+	unsigned char kbuf[BR_EC_KBUF_PRIV_MAX_SIZE], der[2048];
 	struct buf pem = { 0 };
-	struct key k;
+	struct key k, small;
 	size_t len;
 
 	br_hmac_drbg_init(&rng, &br_sha256_vtable, "fixed seed", 10);
@@ -169,13 +213,17 @@ TEST(key_rejects_other_curves_and_sizes)
 	CHECK(strstr(error_text(), "unsupported EC curve") != NULL);
 	buf_reset(&pem);
 
-	CHECK(br_rsa_i31_keygen(&rng.vtable, &rsa, priv, &rsa_pub, pub, 1024, 65537) == 1);
-	len = br_rsa_i31_compute_privexp(d, &rsa, 65537);
-	len = br_encode_rsa_pkcs8_der(der, &rsa, &rsa_pub, d, len);
-	make_pem(&pem, "", "PRIVATE KEY", der, len);
+	/* A 1024-bit key, written through key_to_pem, which does not check sizes. */
+	memset(&small, 0, sizeof(small));
+	small.is_rsa = 1;
+	CHECK(br_rsa_i31_keygen(&rng.vtable, &small.rsa, small.priv_buf, &small.rsa_pub, small.pub_buf, 1024,
+	    65537) == 1);
+	small.rsa_dlen = br_rsa_i31_compute_privexp(small.rsa_d, &small.rsa, 65537);
+	CHECK_INT(key_to_pem(&small, &pem), 0);
 	CHECK_INT(key_parse(&k, pem.data, pem.len), -1);
 	CHECK(strstr(error_text(), "RSA key of 1024 bits") != NULL);
 	buf_free(&pem);
+	key_wipe(&small);
 }
 
 TEST(key_rejects_bad_pem)
@@ -184,6 +232,8 @@ TEST(key_rejects_bad_pem)
 	    "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
 	static const char cert_only[] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
 	static const char garbage_key[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+	static const char bad_base64[] = "-----BEGIN PRIVATE KEY-----\nA!AA\n-----END PRIVATE KEY-----\n";
+	static const char no_end[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n";
 	struct key k;
 
 	CHECK_INT(key_parse(&k, encrypted, strlen(encrypted)), -1);
@@ -192,6 +242,11 @@ TEST(key_rejects_bad_pem)
 	CHECK(strstr(error_text(), "no PRIVATE KEY") != NULL);
 	CHECK_INT(key_parse(&k, garbage_key, strlen(garbage_key)), -1);
 	CHECK_INT(key_parse(&k, "", 0), -1);
+
+	/* Invalid base64 and a missing END line: pem_next() rejects the block. */
+	CHECK_INT(key_parse(&k, bad_base64, strlen(bad_base64)), -1);
+	CHECK_INT(key_parse(&k, no_end, strlen(no_end)), -1);
+	CHECK(strcmp(error_text(), "unknown error") != 0);
 }
 
 /* The RFC 7515 appendix A.3 EC key with one member replaced by REPLACEMENT (a whole "name":"value"). */

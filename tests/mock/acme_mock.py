@@ -1,0 +1,633 @@
+#!/usr/bin/env python3
+"""A scripted ACME server (RFC 8555) on loopback, for what Pebble cannot do.
+
+    acme_mock.py --port P --cert server.pem --key server.key --workdir DIR \
+        --log requests.jsonl --scenario NAME [--http-port PORT]
+
+It serves https://localhost:P/dir over TLS with keep-alive, checks the
+protected header of every POST (a nonce it issued and that is unused, the
+url of the request, kid or jwk as the request requires) and rejects
+what it finds wrong with an error that names it. It validates http-01 by
+fetching the key authorization from 127.0.0.1:--http-port, and issues
+certificates for the CSR with openssl, below a small CA hierarchy made in
+--workdir (see make_cas).
+
+Every request is appended to --log as one JSON line: method, path,
+headers (lower-case names), the decoded protected header and payload, the
+time, and for the scenarios that need it the times the mock promised.
+
+The scenario changes one part of the exchange; SCENARIOS lists them.
+"""
+
+import argparse
+import base64
+import email.utils
+import hashlib
+import http.server
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+SCENARIOS = {
+    "basic": "the happy path, with lower-case headers, odd whitespace, escaped solidus and a rich directory",
+    "bad-nonce": "the first newOrder gets badNonce; the retry must carry the nonce of that error",
+    "not-ready": "the first finalize gets 403 orderNotReady; the next request must use its nonce",
+    "ready": "newOrder returns an order that is already ready, its authorization valid",
+    "challenge-processing": "the challenge is processing and the authorization pending, with Retry-After: 1, twice",
+    "processing-date": "finalize returns processing with Retry-After as an IMF-fixdate 2 s ahead, then Retry-After: 1",
+    "processing-rfc850": "as processing-date, with an RFC 850 date",
+    "processing-past": "as processing-date, with a date in the past",
+    "processing-garbage": "as processing-date, with a Retry-After that is not a date",
+    "caa": "finalize returns processing, then the order is invalid with a caa error",
+    "processing-forever": "the order stays processing after finalize, with Retry-After: 1",
+    "subproblems": "newOrder is rejected with subproblems naming an identifier",
+    "rate-limited": "newOrder gets rateLimited with Retry-After: 604800",
+    "rate-limited-short": "the first newOrder gets rateLimited with Retry-After: 1",
+    "user-action": "newAccount gets userActionRequired with an instance URL",
+    "no-account-404": "onlyReturnExisting gets accountDoesNotExist as 404",
+    "no-account-400": "onlyReturnExisting gets accountDoesNotExist as 400",
+    "existing-empty": "onlyReturnExisting finds the account: 200, Location and an empty body",
+    "chunked": "the certificate comes chunked, in lower-case hex, with an extension and a split base64 line",
+    "close-delimited": "the certificate comes without length, ended by the connection's close",
+    "cut": "the certificate download is cut off in the middle of the second certificate",
+    "alternates": "the default chain ends in a cross-signed root; an alternate chain is linked",
+    "no-alternates": "as alternates, without the Link header",
+    "pem-text": "the chain has text around the PEM blocks and no final newline",
+    "profiles": "the directory lists profiles; newOrder records the profile",
+    "bad-url": "the order's authorization URL is http, not https",
+    "bad-token": "the http-01 token is not base64url",
+    "wrong-key": "the certificate is for another key than the CSR's",
+    "extra-name": "the certificate carries a name that was not ordered",
+}
+
+B64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def unb64(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def openssl(*args, stdin=None):
+    return subprocess.run(["openssl", *args], input=stdin, check=True, capture_output=True).stdout
+
+
+def make_cas(workdir):
+    """Make the test CAs: two roots, X1 cross-signed by the legacy X3, and R3 issued by X1."""
+    made = os.path.join(workdir, "r3.pem")
+    if os.path.exists(made):
+        return
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    ca_ext = os.path.join(workdir, "ca.ext")
+    with open(ca_ext, "w") as f:
+        f.write("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+                "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
+    p = lambda n: os.path.join(workdir, n)
+    for name, cn in (("x3", "Test Legacy Root X3"), ("x1", "Test Root X1")):
+        openssl("req", "-x509", *ec, "-days", "30", "-subj", "/CN=" + cn,
+                "-keyout", p(name + ".key"), "-out", p(name + ".pem"),
+                "-addext", "basicConstraints=critical,CA:TRUE")
+    openssl("req", "-new", "-key", p("x1.key"), "-subj", "/CN=Test Root X1", "-out", p("x1.csr"))
+    openssl("x509", "-req", "-in", p("x1.csr"), "-CA", p("x3.pem"), "-CAkey", p("x3.key"),
+            "-set_serial", "11", "-days", "30", "-extfile", ca_ext, "-out", p("x1-cross.pem"))
+    openssl("req", "-new", *ec, "-keyout", p("r3.key"), "-subj", "/CN=Test R3", "-out", p("r3.csr"))
+    openssl("x509", "-req", "-in", p("r3.csr"), "-CA", p("x1.pem"), "-CAkey", p("x1.key"),
+            "-set_serial", "12", "-days", "30", "-extfile", ca_ext, "-out", made + ".tmp")
+    os.rename(made + ".tmp", made)
+
+
+def issue_leaf(workdir, csr_der, serial, force_pubkey=None):
+    p = lambda n: os.path.join(workdir, n)
+    csr = os.path.join(workdir, "leaf-%d.csr" % serial)
+    with open(csr, "wb") as f:
+        f.write(csr_der)
+    extra = ["-force_pubkey", force_pubkey] if force_pubkey else []
+    return openssl("x509", "-req", "-inform", "DER", "-in", csr, "-CA", p("r3.pem"), "-CAkey", p("r3.key"),
+                   "-set_serial", str(serial), "-days", "10", "-copy_extensions", "copyall", *extra).decode()
+
+
+def read(workdir, name):
+    with open(os.path.join(workdir, name)) as f:
+        return f.read()
+
+
+def jwk_thumbprint(jwk):
+    members = ("crv", "kty", "x", "y") if jwk.get("kty") == "EC" else ("e", "kty", "n")
+    text = json.dumps({k: jwk[k] for k in members}, separators=(",", ":"), sort_keys=True)
+    return B64(hashlib.sha256(text.encode()).digest())
+
+
+class CA:
+    """The state of the one account and the orders of a run."""
+
+    def __init__(self, args):
+        self.args = args
+        self.scenario = args.scenario
+        self.base = "https://localhost:%d" % args.port
+        self.lock = threading.Lock()
+        self.nonces = set()
+        self.counter = 0
+        self.account_jwk = None
+        self.account_url = self.base + "/acct/1"
+        self.orders = {}
+        self.authz = {}
+        self.certs = {}
+        self.hits = {}
+        self.log = open(args.log, "a")
+
+    def nonce(self):
+        with self.lock:
+            self.counter += 1
+            n = B64(os.urandom(12)) + "N%d" % self.counter
+            self.nonces.add(n)
+            return n
+
+    def hit(self, key):
+        with self.lock:
+            self.hits[key] = self.hits.get(key, 0) + 1
+            return self.hits[key]
+
+    def record(self, entry):
+        with self.lock:
+            self.log.write(json.dumps(entry) + "\n")
+            self.log.flush()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "acme-mock"
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("mock: " + (fmt % args) + "\n")
+
+    # -- writing responses ------------------------------------------------
+
+    def respond(self, status, body=b"", headers=(), reason=None, raw_headers=None):
+        """Write a response with Content-Length; RAW_HEADERS replaces the header lines as they are."""
+        if isinstance(body, str):
+            body = body.encode()
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+        reason = reason or http.server.BaseHTTPRequestHandler.responses.get(status, ("X",))[0]
+        out = "HTTP/1.1 %d %s\r\n" % (status, reason)
+        if raw_headers is not None:
+            out += raw_headers
+        else:
+            for name, value in headers:
+                out += "%s: %s\r\n" % (name, value)
+            out += "Content-Length: %d\r\n" % len(body)
+        out += "\r\n"
+        self.wfile.write(out.encode() + (body if self.command != "HEAD" else b""))
+
+    def json_response(self, status, obj, extra=(), location=None):
+        headers = [("Content-Type", "application/json"), ("Replay-Nonce", self.ca.nonce()),
+                   ("Link", "<%s/dir>;rel=\"index\"" % self.ca.base)]
+        if location:
+            headers.append(("Location", location))
+        self.respond(status, json.dumps(obj), headers + list(extra))
+
+    def problem(self, status, type_, detail, extra=(), more=None, nonce=True):
+        doc = {"type": "urn:ietf:params:acme:error:" + type_, "detail": detail, "status": status}
+        doc.update(more or {})
+        headers = [("Content-Type", "application/problem+json")]
+        if nonce:
+            headers.append(("Replay-Nonce", self.ca.nonce()))
+        self.respond(status, json.dumps(doc), headers + list(extra))
+
+    # -- reading requests -------------------------------------------------
+
+    def entry(self, body=b""):
+        e = {"method": self.command, "path": self.path, "time": time.time(),
+             "headers": {k.lower(): v for k, v in self.headers.items()}}
+        if body:
+            try:
+                jws = json.loads(body)
+                e["protected"] = json.loads(unb64(jws["protected"]))
+                payload = unb64(jws["payload"]).decode()
+                e["payload"] = json.loads(payload) if payload else ""
+                e["jws_keys"] = sorted(jws)
+            except (ValueError, KeyError) as err:
+                e["violation"] = "invalid JWS: %s" % err
+        return e
+
+    def check_post(self, e, use_jwk):
+        """Return a violation of RFC 8555 section 6.2 and 6.5 in the request, or None."""
+        if "violation" in e:
+            return e["violation"]
+        ctype = e["headers"].get("content-type", "")
+        if ctype != "application/jose+json":
+            return "Content-Type is %r" % ctype
+        prot = e["protected"]
+        if prot.get("url") != self.ca.base + self.path:
+            return "protected url %r is not %r" % (prot.get("url"), self.ca.base + self.path)
+        if "alg" not in prot:
+            return "no alg"
+        if use_jwk and ("jwk" not in prot or "kid" in prot):
+            return "newAccount must carry jwk and no kid"
+        if not use_jwk and (prot.get("kid") != self.ca.account_url or "jwk" in prot):
+            return "kid %r is not the account URL %r" % (prot.get("kid"), self.ca.account_url)
+        return None
+
+    def handle_one_request(self):
+        try:
+            super().handle_one_request()
+        except (ConnectionError, ssl.SSLError, OSError):
+            self.close_connection = True
+
+    def common(self):
+        ua = self.headers.get("User-Agent", "")
+        if not ua.startswith("keepcert/"):
+            # The form Buypass uses: no nonce, RFC 7807 fields.
+            self.problem(400, "malformed", "User-Agent header is required", nonce=False,
+                         more={"title": "Bad Request", "instance": self.path})
+            return False
+        return True
+
+    def do_GET(self):
+        e = self.entry()
+        self.ca.record(e)
+        if not self.common():
+            return
+        if self.path == "/dir":
+            self.directory()
+        else:
+            self.respond(404, "", [("Content-Type", "text/plain")])
+
+    def do_HEAD(self):
+        e = self.entry()
+        self.ca.record(e)
+        if not self.common():
+            return
+        if self.path == "/new-nonce":
+            self.respond(200, b"", [("Replay-Nonce", self.ca.nonce()), ("Cache-Control", "no-store")])
+        else:
+            self.respond(404)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        e = self.entry(body)
+        self.ca.record(e)
+        if not self.common():
+            return
+
+        use_jwk = self.path in ("/new-acct",)
+        violation = self.check_post(e, use_jwk)
+        nonce = e.get("protected", {}).get("nonce")
+        with self.ca.lock:
+            fresh = nonce in self.ca.nonces
+            self.ca.nonces.discard(nonce)
+        if not fresh:
+            self.problem(400, "badNonce", "nonce %r was not issued or is used" % nonce)
+            return
+        if violation:
+            self.problem(400, "malformed", "mock: " + violation)
+            return
+
+        payload = e.get("payload")
+        routes = [("/new-acct", self.new_account), ("/acct/1", self.account), ("/new-order", self.new_order),
+                  ("/authz/", self.authorization), ("/chall/", self.challenge),
+                  ("/finalize/", self.finalize), ("/order/", self.order), ("/cert/", self.certificate)]
+        for prefix, fn in routes:
+            if self.path == prefix or (prefix.endswith("/") and self.path.startswith(prefix)):
+                if self.path == "/new-acct":
+                    self.ca.account_jwk = e["protected"]["jwk"] if self.ca.account_jwk is None else self.ca.account_jwk
+                fn(payload, e)
+                return
+        self.problem(404, "malformed", "no resource at %s" % self.path)
+
+    # -- resources --------------------------------------------------------
+
+    def directory(self):
+        b = self.ca.base
+        if self.ca.scenario in ("basic", "profiles"):
+            # Random key, meta first with nested values, \u002f escapes, unknown endpoints.
+            text = ('{"meta":{"termsOfService":"%s/tos.pdf","website":"https://example.org",'
+                    '"caaIdentities":["example.org"],"externalAccountRequired":false,'
+                    '"profiles":{"classic":"x","shortlived":"y"},"future":{"a":[1,2.5e3,-0,true,null]}},'
+                    '"kX9q2Zp_aBc":"https://community.example.org/t/adding-random-entries",'
+                    '"newNonce":"%s/new-nonce","newAccount":"%s/new-acct",'
+                    '"newOrder":"%s",'
+                    '"revokeCert":"%s/revoke","keyChange":"%s/key-change","renewalInfo":"%s/renewal-info",'
+                    '"newAuthz":"%s/new-authz"}') % (b, b, b, (b + "/new-order").replace("/", "\\u002f"),
+                                                      b, b, b, b)
+        else:
+            text = json.dumps({"newNonce": b + "/new-nonce", "newAccount": b + "/new-acct",
+                               "newOrder": b + "/new-order", "revokeCert": b + "/revoke",
+                               "keyChange": b + "/key-change",
+                               "meta": {"termsOfService": b + "/tos.pdf"}})
+        self.respond(200, text, [("Content-Type", "application/json"), ("Cache-Control", "max-age=0")])
+
+    def new_account(self, payload, e):
+        s = self.ca.scenario
+        if payload.get("onlyReturnExisting"):
+            if s in ("no-account-404", "no-account-400"):
+                status = 404 if s == "no-account-404" else 400
+                self.problem(status, "accountDoesNotExist", "account does not exist")
+            elif s == "existing-empty":
+                self.respond(200, b"", [("Replay-Nonce", self.ca.nonce()), ("Location", self.ca.account_url)])
+            else:
+                self.problem(400, "accountDoesNotExist", "account does not exist")
+            return
+        if s == "user-action":
+            self.problem(403, "userActionRequired", "Terms of service have changed",
+                         more={"instance": self.ca.base + "/agreement"},
+                         extra=[("Link", "<%s/tos2.pdf>;rel=\"terms-of-service\"" % self.ca.base)])
+            return
+        if s == "basic":
+            # Lower-case names, no space after one colon, a TAB and a space after another.
+            body = json.dumps({"status": "valid", "contact": [], "orders": self.ca.account_url + "/orders"})
+            nonce = self.ca.nonce()
+            with self.ca.lock:
+                self.ca.promised_nonce = nonce
+            raw = ("content-type: application/json\r\nreplay-nonce:%s\r\nLOCATION:\t %s \r\n"
+                   "link: <%s/dir>;rel=\"index\"\r\ncontent-length: %d\r\n") % (
+                       nonce, self.ca.account_url, self.ca.base, len(body))
+            self.respond(201, body, raw_headers=raw)
+            self.ca.record({"promised_nonce": nonce})
+            return
+        self.json_response(201, {"status": "valid", "contact": payload.get("contact", [])},
+                           location=self.ca.account_url)
+
+    def account(self, payload, e):
+        self.json_response(200, {"status": "valid", "contact": [], "orders": self.ca.account_url + "/orders"})
+
+    def order_json(self, oid):
+        o = self.ca.orders[oid]
+        if o["status"] == "pending" and all(self.ca.authz[a.split("/")[-1]]["status"] == "valid"
+                                            for a in o["authzs"]):
+            o["status"] = "ready"
+        doc = {"status": o["status"], "identifiers": o["identifiers"], "authorizations": o["authzs"],
+               "finalize": "%s/finalize/%s" % (self.ca.base, oid)}
+        if o.get("cert"):
+            doc["certificate"] = o["cert"]
+        if o.get("error"):
+            doc["error"] = o["error"]
+        return doc
+
+    def new_order(self, payload, e):
+        s = self.ca.scenario
+        n = self.ca.hit("new-order")
+        if s == "bad-nonce" and n == 1:
+            self.problem(400, "badNonce", "nonce not recognised")
+            return
+        if s == "subproblems":
+            self.problem(400, "rejectedIdentifier",
+                         "Problem(s) occurred while validating identifiers, see the subproblems field",
+                         more={"subproblems": [{"type": "urn:ietf:params:acme:error:rejectedIdentifier",
+                                                "detail": "Punycode labels are not supported.",
+                                                "identifier": {"type": "dns",
+                                                               "value": "xn--bcher-kva.example.com"}}]})
+            return
+        if s == "rate-limited" or (s == "rate-limited-short" and n == 1):
+            self.problem(429, "rateLimited", "too many certificates already issued for this exact set of identifiers",
+                         extra=[("Retry-After", "604800" if s == "rate-limited" else "1")])
+            return
+
+        oid = str(n)
+        ids = payload["identifiers"]
+        authzs = []
+        for i, ident in enumerate(ids):
+            aid = "%s-%d" % (oid, i)
+            token = B64(os.urandom(32)) if s != "bad-token" else "../../etc/passwd"
+            self.ca.authz[aid] = {"identifier": ident, "status": "valid" if s == "ready" else "pending",
+                                  "token": token, "challenge": "pending", "polls": 0}
+            authzs.append("%s/authz/%s" % (self.ca.base, aid))
+        if s == "bad-url":
+            authzs = [a.replace("https://", "http://") for a in authzs]
+        self.ca.orders[oid] = {"status": "ready" if s == "ready" else "pending", "identifiers": ids,
+                               "authzs": authzs, "profile": payload.get("profile")}
+        doc = self.order_json(oid)
+        if s == "basic":
+            # Escaped solidus, as some servers write URLs.
+            text = json.dumps(doc).replace("/", "\\/")
+            self.respond(201, text, [("Content-Type", "application/json"), ("Replay-Nonce", self.ca.nonce()),
+                                     ("Location", "%s/order/%s" % (self.ca.base, oid))])
+            return
+        self.json_response(201, doc, location="%s/order/%s" % (self.ca.base, oid))
+
+    def authz_json(self, aid):
+        a = self.ca.authz[aid]
+        chall = {"type": "http-01", "url": "%s/chall/%s" % (self.ca.base, aid), "token": a["token"],
+                 "status": a["challenge"]}
+        if a.get("error"):
+            chall["error"] = a["error"]
+        return {"status": a["status"], "identifier": a["identifier"], "expires": "2030-01-01T00:00:00Z",
+                "challenges": [{"type": "dns-01", "url": "%s/chall/%s-dns" % (self.ca.base, aid),
+                                "token": a["token"], "status": "pending"}, chall]}
+
+    def authorization(self, payload, e):
+        aid = self.path.split("/")[-1]
+        a = self.ca.authz.get(aid)
+        if a is None:
+            self.problem(404, "malformed", "no such authorization")
+            return
+        extra = []
+        if a["challenge"] == "processing":
+            a["polls"] += 1
+            if self.ca.scenario == "challenge-processing" and a["polls"] <= 2:
+                extra = [("Retry-After", "1")]
+            else:
+                self.validate(aid)
+        self.json_response(200, self.authz_json(aid), extra)
+
+    def validate(self, aid):
+        """Fetch the key authorization from keepcert's listener, as a CA's validation server would."""
+        a = self.ca.authz[aid]
+        want = a["token"] + "." + jwk_thumbprint(self.ca.account_jwk)
+        url = "http://127.0.0.1:%d/.well-known/acme-challenge/%s" % (self.ca.args.http_port, a["token"])
+        try:
+            got = urllib.request.urlopen(url, timeout=5).read().decode()
+        except Exception as err:
+            got = "(%s)" % err
+        self.ca.record({"validated": aid, "expected": want, "got": got})
+        if got == want:
+            a["status"], a["challenge"] = "valid", "valid"
+        else:
+            a["status"], a["challenge"] = "invalid", "invalid"
+            a["error"] = {"type": "urn:ietf:params:acme:error:unauthorized",
+                          "detail": "key authorization mismatch: got %r" % got[:80]}
+
+    def challenge(self, payload, e):
+        aid = self.path.split("/")[-1]
+        a = self.ca.authz.get(aid)
+        if a is None:
+            self.problem(404, "malformed", "no such challenge")
+            return
+        if payload != {}:
+            self.problem(400, "malformed", "challenge payload must be {}")
+            return
+        self.ca.hit("challenge-" + aid)
+        a["challenge"] = "processing"
+        if self.ca.scenario != "challenge-processing":
+            self.validate(aid)
+        chall = self.authz_json(aid)["challenges"][1]
+        self.json_response(200, chall)
+
+    def finalize(self, payload, e):
+        oid = self.path.split("/")[-1]
+        o = self.ca.orders[oid]
+        s = self.ca.scenario
+        n = self.ca.hit("finalize")
+        if s == "not-ready" and n == 1:
+            self.problem(403, "orderNotReady", "order is not ready")
+            return
+        self.order_json(oid)
+        if o["status"] != "ready":
+            self.problem(403, "orderNotReady", "order is %s" % o["status"])
+            return
+        serial = 1000 + int(oid)
+        csr = unb64(payload["csr"])
+        if s in ("wrong-key", "extra-name"):
+            names = ",".join("DNS:" + i["value"] for i in o["identifiers"])
+            if s == "extra-name":
+                names += ",DNS:unordered.example.net"
+            key = os.path.join(self.ca.args.workdir, "other.key")
+            csr = openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                          "-keyout", key, "-subj", "/CN=" + o["identifiers"][0]["value"],
+                          "-addext", "subjectAltName=" + names, "-outform", "DER")
+            if s == "extra-name":
+                # The right key, so that only the names differ.
+                csr = self.resign_csr(unb64(payload["csr"]), names)
+        self.ca.certs[oid] = issue_leaf(self.ca.args.workdir, csr, serial,
+                                        getattr(self.ca, "force_pubkey", None) if s == "extra-name" else None)
+        o["cert"] = "%s/cert/%s" % (self.ca.base, oid)
+        extra = []
+        if s.startswith("processing") or s == "caa":
+            o["status"] = "processing"
+            o["polls"] = 0
+            when = time.time() + 2
+            if s == "processing-date":
+                value = email.utils.formatdate(when, usegmt=True)
+            elif s == "processing-rfc850":
+                value = time.strftime("%A, %d-%b-%y %H:%M:%S GMT", time.gmtime(when))
+            elif s == "processing-past":
+                when = time.time() - 3600
+                value = email.utils.formatdate(when, usegmt=True)
+            elif s == "processing-garbage":
+                value = "soon, probably"
+            else:
+                value = "1"
+            self.ca.record({"retry_after": value, "retry_at": int(when)})
+            extra = [("Retry-After", value)]
+        else:
+            o["status"] = "valid"
+        doc = self.order_json(oid)
+        if o["status"] == "processing":
+            doc.pop("certificate", None)
+        self.json_response(200, doc, extra)
+
+    def resign_csr(self, csr_der, names):
+        """Make a CSR with NAMES and remember the client's public key for issue_leaf's -force_pubkey."""
+        w = self.ca.args.workdir
+        pub = os.path.join(w, "client.pub")
+        with open(pub, "wb") as f:
+            f.write(openssl("req", "-inform", "DER", "-noout", "-pubkey", stdin=csr_der))
+        self.ca.force_pubkey = pub
+        return openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                       "-keyout", os.path.join(w, "other.key"), "-subj", "/CN=x",
+                       "-addext", "subjectAltName=" + names, "-outform", "DER")
+
+    def order(self, payload, e):
+        oid = self.path.split("/")[-1]
+        o = self.ca.orders.get(oid)
+        if o is None:
+            self.problem(404, "malformed", "no such order")
+            return
+        extra = []
+        if o["status"] == "processing":
+            o["polls"] += 1
+            if o["polls"] == 1 or self.ca.scenario == "processing-forever":
+                extra = [("Retry-After", "1")]
+            elif self.ca.scenario == "caa":
+                o["status"] = "invalid"
+                o["error"] = {"type": "urn:ietf:params:acme:error:caa",
+                              "detail": "CAA forbids \"issuance\" \\ here\nsecond line \U0001F600"}
+            else:
+                o["status"] = "valid"
+        doc = self.order_json(oid)
+        if o["status"] != "valid":
+            doc.pop("certificate", None)
+        self.json_response(200, doc, extra)
+
+    def certificate(self, payload, e):
+        parts = self.path.split("/")
+        oid = parts[2]
+        s = self.ca.scenario
+        w = self.ca.args.workdir
+        leaf = self.ca.certs[oid]
+        alternate = len(parts) > 3
+        if s in ("alternates", "no-alternates"):
+            chain = leaf + read(w, "r3.pem") + ("" if alternate else read(w, "x1-cross.pem"))
+        else:
+            chain = leaf + read(w, "r3.pem")
+        headers = "Content-Type: application/pem-certificate-chain\r\nReplay-Nonce: %s\r\n" % self.ca.nonce()
+        if s == "alternates" and not alternate:
+            headers += "Link: <%s/cert/%s/1>;rel=\"alternate\"\r\n" % (self.ca.base, oid)
+        if s == "pem-text":
+            # Explanatory lines before each block, and no newline after the last END line.
+            end = "-----END CERTIFICATE-----\n"
+            blocks = [b + end for b in chain.split(end) if b.strip()]
+            chain = ("subject=/CN=leaf\nissuer=/CN=Test R3\n" + blocks[0] +
+                     "subject=/CN=Test R3\nissuer=/CN=Test Root X1\n" + blocks[1]).rstrip("\n")
+        self.ca.record({"served_chain": chain})
+        data = chain.encode()
+        if s == "chunked":
+            cut1 = data.index(b"\n", 40) - 10      # inside the first base64 line
+            pieces = [data[:cut1], data[cut1:cut1 + 300], data[cut1 + 300:]]
+            out = "HTTP/1.1 200 OK\r\n" + headers + "Transfer-Encoding: chunked\r\n\r\n"
+            body = b""
+            for i, p in enumerate(pieces):
+                body += ("%x" % len(p)).encode() + (b";x=y" if i == 1 else b"") + b"\r\n" + p + b"\r\n"
+            body += b"0\r\n\r\n"
+            self.wfile.write(out.encode() + body)
+            return
+        if s in ("close-delimited", "cut"):
+            out = "HTTP/1.1 200 OK\r\n" + headers + "Connection: close\r\n\r\n"
+            if s == "cut":
+                second = data.index(b"-----BEGIN", 10)
+                data = data[:second + 200]
+            self.wfile.write(out.encode() + data)
+            self.close_connection = True
+            if s == "cut":
+                # TCP FIN without close_notify: SSLSocket.shutdown does not send one.
+                self.request.shutdown(socket.SHUT_RDWR)
+            else:
+                self.request.settimeout(2)
+                try:
+                    self.request.unwrap()
+                except (OSError, ssl.SSLError):
+                    pass
+            return
+        self.respond(200, data, raw_headers=headers + "Content-Length: %d\r\n" % len(data))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--cert", required=True)
+    ap.add_argument("--key", required=True)
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--scenario", default="basic", choices=sorted(SCENARIOS))
+    ap.add_argument("--http-port", type=int, default=0, help="where keepcert's http-01 listener runs")
+    args = ap.parse_args()
+
+    make_cas(args.workdir)
+    Handler.ca = CA(args)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.cert, args.key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    print("acme_mock: %s on https://localhost:%d/dir" % (args.scenario, args.port), flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
