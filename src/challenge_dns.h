@@ -8,7 +8,8 @@
  * environment. DOMAIN and its wildcard share one record name, so the
  * program gets one call per value and must add the value next to any
  * other, never replace the whole record set, and delete only the value
- * it is given. It should exit once the record is published, because
+ * it is given. VALUE is base64url and may start with '-'. The program
+ * should exit once the record is published, because
  * keepcert responds to the challenge as soon as every "add" has exited 0.
  */
 #ifndef KEEPCERT_CHALLENGE_DNS_H

@@ -15,6 +15,7 @@ records=$WORK/records
 # only when both values are there at once. /clear-txt drops the whole set,
 # so the hook keeps each name's values in a file. After every change it
 # clears the name and sets each value again.
+# A value may start with '-' (base64url), hence grep -e.
 cat > "$hook" <<EOF
 #!/bin/sh
 set -eu
@@ -25,7 +26,7 @@ file="$records/\$name"
 touch "\$file"
 case \$action in
 add) echo "\$value" >> "\$file" ;;
-del) grep -vxF "\$value" "\$file" > "\$file.new" || true; mv "\$file.new" "\$file" ;;
+del) grep -vxF -e "\$value" "\$file" > "\$file.new" || true; mv "\$file.new" "\$file" ;;
 *) echo "unknown action \$action" >&2; exit 2 ;;
 esac
 curl -sf -X POST -d "{\"host\":\"\$name.\"}" "$CHALLTESTSRV_MANAGEMENT/clear-txt"
