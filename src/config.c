@@ -588,6 +588,22 @@ inherit(struct config_defaults *s, const struct config_defaults *g)
 	return 0;
 }
 
+/* Only dns-01 validates a wildcard name (RFC 8555 section 7.1.3). */
+static int
+check_wildcards(const struct config_cert *cert)
+{
+	size_t i;
+
+	if (cert->settings.challenge.type == CHALLENGE_DNS_HOOK)
+		return 0;
+	for (i = 0; i < cert->name_count; i++)
+		if (strncmp(cert->names[i], "*.", 2) == 0)
+			return error_set("%s is a wildcard name, which only dns-01 can validate, but the "
+			    "challenge is %s; set 'challenge = dns-hook PROGRAM' in this section",
+			    cert->names[i], config_challenge_name(cert->settings.challenge.type));
+	return 0;
+}
+
 /* Checks that need the whole file, and the defaults; errors carry their own line. */
 static int
 finish(struct parser *p, const char *path)
@@ -615,6 +631,8 @@ finish(struct parser *p, const char *path)
 		}
 		if (inherit(&cert->settings, &c->defaults) != 0)
 			return -1;
+		if (check_wildcards(cert) != 0)
+			return error_prefix("%s:%d: section [%s]", path, cert->line, cert->name);
 	}
 
 	if (c->directory == NULL && set_string(&c->directory, CONFIG_DEFAULT_DIRECTORY) != 0)

@@ -97,6 +97,21 @@ TEST(challenge_spec_from_config_keys)
 	CHECK(strstr(error_text(), "self-check-addr") != NULL);
 }
 
+TEST(config_wildcard_needs_dns_hook)
+{
+	static const char http[] = "[example.org]\nnames = example.org *.example.org\n";
+	static const char dns[] = "challenge = dns-hook /usr/local/bin/dns\n"
+	    "[example.org]\nnames = example.org *.example.org\n";
+	struct config config;
+
+	CHECK_INT(config_parse(http, strlen(http), "test.conf", &config), -1);
+	CHECK_STR(error_text(), "test.conf:1: section [example.org]: *.example.org is a wildcard name, which "
+	    "only dns-01 can validate, but the challenge is http-stateless; set 'challenge = dns-hook "
+	    "PROGRAM' in this section");
+	if (CHECK_INT(config_parse(dns, strlen(dns), "test.conf", &config), 0))
+		config_free(&config);
+}
+
 TEST(dns01_record_names)
 {
 	char name[300];
