@@ -656,6 +656,7 @@ static int
 solver_start(void *ctx)
 {
 	struct http01_solver *s = ctx;
+	time_t started = time(NULL);
 	size_t i;
 	int rc;
 
@@ -672,6 +673,11 @@ solver_start(void *ctx)
 	 * split-horizon DNS.
 	 */
 	for (i = 0; i < s->token_count; i++) {
+		if (time(NULL) - started > HTTP01_CHECK_BUDGET) {
+			log_warning("self-check: skipping the remaining %zu name(s) after %d seconds",
+			    s->token_count - i, HTTP01_CHECK_BUDGET);
+			break;
+		}
 		rc = http01_self_check(s->names[i], s->tokens[i].token, s->tokens[i].key_authorization,
 		    s->self_check_addr, s->mode, s->arg);
 		if (rc == HTTP01_UNREACHABLE)

@@ -36,6 +36,7 @@
 #define HTTP01_MAX_CONNECTIONS 64
 #define HTTP01_CONNECTION_TIMEOUT 10	/* seconds from accept to the last byte sent */
 #define HTTP01_CHECK_TIMEOUT 10		/* seconds for each connect, read and write of a self-check */
+#define HTTP01_CHECK_BUDGET 120		/* seconds for the self-checks of one order, then the rest is skipped */
 #define HTTP01_CHECK_MAX_BODY 4096	/* a key authorization is under 200 bytes */
 #define HTTP01_CHECK_SHOWN 60		/* bytes of a wrong answer quoted in the error */
 #define HTTP01_UNREACHABLE (-2)		/* http01_self_check() got no response */

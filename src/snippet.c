@@ -36,7 +36,10 @@ print_placement(void)
 /*
  * The regex is the base64url alphabet of RFC 8555 section 8.3 tokens, so
  * nothing else under the path matches. The response is TOKEN "."
- * THUMBPRINT, the key authorization of section 8.1.
+ * THUMBPRINT, the key authorization of section 8.1. The outer "^~" prefix
+ * location stops nginx from trying regex locations, so a rule such as
+ * "location ~ /\. { deny all; }" earlier in the server block cannot catch
+ * the token first.
  */
 static int
 print_stateless(const struct account_options *o)
@@ -48,9 +51,12 @@ print_stateless(const struct account_options *o)
 	printf("# keepcert http-01, stateless: answers every token from the account key's thumbprint.\n"
 	    "# CA: %s\n", o->directory_url);
 	print_placement();
-	printf("location ~ \"^/\\.well-known/acme-challenge/([-_a-zA-Z0-9]+)$\" {\n"
-	    "\tdefault_type text/plain;\n"
-	    "\treturn 200 \"$1.%s\";\n"
+	printf("location ^~ /.well-known/acme-challenge/ {\n"
+	    "\tlocation ~ \"^/\\.well-known/acme-challenge/([-_a-zA-Z0-9]+)$\" {\n"
+	    "\t\tdefault_type text/plain;\n"
+	    "\t\treturn 200 \"$1.%s\";\n"
+	    "\t}\n"
+	    "\treturn 404;\n"
 	    "}\n", thumbprint);
 	return 0;
 }

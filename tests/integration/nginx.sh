@@ -11,8 +11,9 @@
 # Functions:
 #   nginx_start        write the config and start nginx: a port-80 server
 #                      on 127.0.0.1:$NGINX_HTTP_PORT that includes
-#                      $NGINX_ACME_CONF (empty at first) and redirects
-#                      everything else to https, as a typical site does.
+#                      $NGINX_ACME_CONF (empty at first), denies paths
+#                      with a dot segment and redirects everything else to
+#                      https, as a typical site does.
 #   nginx_reload       send the master SIGHUP ("nginx -s reload") and wait
 #                      until new workers run and the old ones stop accepting.
 #   nginx_enable_tls DIR
@@ -47,6 +48,10 @@ nginx_write_config() {
 	    server {
 	        listen 127.0.0.1:$NGINX_HTTP_PORT;
 	        server_name _;
+	        # A common rule that a plain regex location for the tokens would lose to.
+	        location ~ /\\. {
+	            deny all;
+	        }
 	        include $NGINX_ACME_CONF;
 	        location / {
 	            return 301 https://\$host\$request_uri;
