@@ -51,21 +51,27 @@ expect_lines "$WORK/out" 1
 expect_exit 1 "$KEEPCERT" -c "$WORK/keepcert.conf" check nowhere.test --self-check-addr "$addr"
 expect_match "$WORK/out" '^nowhere\.test: FAILED: not a name or section of '
 
-# Without the snippet nginx redirects to https; check and issue both name the fix.
+# Without the snippet the dot-path rule denies the token; check and issue both name the fix.
 : > "$NGINX_ACME_CONF"
 nginx_reload
 expect_exit 1 pebble_keepcert check site.test --challenge http-stateless --self-check-addr "$addr"
 expect_lines "$WORK/out" 1
-expect_match "$WORK/out" "^site\.test: FAILED: .*status 301.*the stateless snippet is missing from the port-80 server block of site\.test; run 'keepcert nginx-snippet'"
+expect_match "$WORK/out" "^site\.test: FAILED: .*status 403.*the stateless snippet is missing from the port-80 server block of site\.test; run 'keepcert nginx-snippet'"
 expect_exit 1 "$KEEPCERT" -c "$WORK/keepcert.conf" check --self-check-addr "$addr"
 expect_lines "$WORK/out" 3
 expect_no_match "$WORK/out" ': ok'
 
 posts=$(grep -c 'POST /chalZ/' "$WORK/pebble.log")
 expect_exit 1 pebble_keepcert issue -d site.test --challenge http-stateless --self-check-addr "$addr"
-expect_match "$WORK/err" 'stopped before responding to the challenge: self-check of http://site\.test/\.well-known/acme-challenge/[-_A-Za-z0-9]+: status 301'
+expect_match "$WORK/err" 'stopped before responding to the challenge: self-check of http://site\.test/\.well-known/acme-challenge/[-_A-Za-z0-9]+: status 403'
 expect_match "$WORK/err" "the stateless snippet is missing from the port-80 server block of site\.test"
 [ "$(grep -c 'POST /chalZ/' "$WORK/pebble.log")" = "$posts" ] || fail "a challenge response was sent although the self-check failed"
+
+# A redirect to https is quoted with its target; keepcert does not follow it.
+printf '%s\n' 'location ^~ /.well-known/ { return 301 https://$host$request_uri; }' > "$NGINX_ACME_CONF"
+nginx_reload
+expect_exit 1 pebble_keepcert check site.test --challenge http-stateless --self-check-addr "$addr"
+expect_match "$WORK/out" "status 301, a redirect to https://site\.test/\.well-known/acme-challenge/[-_A-Za-z0-9]+; keepcert does not follow redirects"
 
 # A snippet made for another account returns the wrong thumbprint.
 sed 's/\(return 200 "\$1\.\)[-_A-Za-z0-9]*/\1AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKK/' "$WORK/stateless.conf" > "$NGINX_ACME_CONF"
