@@ -34,12 +34,17 @@ wait_served() {
 
 # issue_and_serve ARGS...: issue site.test with the challenge ARGS, reload, check the served serial.
 issue_and_serve() {
-	local before
+	local before seen
 	before=$(grep -c 'POST /chalZ/' "$WORK/pebble.log")
+	seen=$(wc -l < "$WORK/nginx/access.log")
 	expect_exit 0 pebble_keepcert issue -v -d site.test -d www.site.test "$@" --self-check-addr "$check_addr"
 	# Pebble may reuse a valid authorization, so at least one name is checked, not both.
 	expect_match "$WORK/err" 'site\.test: self-check passed'
-	[ "$(grep -c 'POST /chalZ/' "$WORK/pebble.log")" -gt "$before" ] || fail "no challenge was answered"
+	[ "$(grep -c 'POST /chalZ/' "$WORK/pebble.log")" -gt "$before" ] || fail "no challenge response was sent"
+	# Pebble validated through nginx, which served the key authorization.
+	tail -n +"$((seen + 1))" "$WORK/nginx/access.log" |
+		grep -q 'GET /\.well-known/acme-challenge/[-_A-Za-z0-9]* HTTP/1\.1" 200 .*Pebble-VA' ||
+		fail "nginx served no token to Pebble with status 200"
 	pebble_verify "$live/fullchain.pem"
 	[ -s "$WORK/nginx/tls.conf" ] || nginx_enable_tls "$live"
 	# The deploy step; keepcert run will do this from the config's deploy hook.
@@ -73,7 +78,6 @@ issue_and_serve --challenge webroot "$WORK/www/acme"
 [ "$(live_serial)" != "$second" ] || fail "the webroot issue kept serial $second"
 [ -z "$(ls -A "$WORK/www/acme/.well-known/acme-challenge")" ] || fail "token files were left in the webroot"
 [ "$(stat -c %a "$WORK/www/acme/.well-known/acme-challenge")" = 755 ] || fail "acme-challenge is not mode 0755"
-grep -q ' 200 ' "$WORK/nginx/access.log" || fail "nginx served no token with status 200"
 
 # 3. standalone on loopback behind nginx's proxy_pass.
 listener=127.0.0.1:$(free_port)
