@@ -494,7 +494,7 @@ self_check_hint(char *out, size_t cap, const char *name, enum challenge_type mod
 	}
 }
 
-/* The Host header and the host to connect to for NAME: an IPv6 address gets brackets in the header. */
+/* Write the Host header value for NAME: an IPv6 address gets brackets (RFC 3986 section 3.2.2). */
 static void
 host_header(const char *name, char *out, size_t cap)
 {
