@@ -17,8 +17,14 @@ BR_SRC = build/bearssl-src
 OPT ?= -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-stack-protector
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Wno-format-truncation
 LDFLAGS ?= -static -Wl,--gc-sections -s
-# The target triple that "keepcert version" prints; musl builds use a gcc that says -gnu.
-TARGET ?= $(shell $(CC) -dumpmachine 2>/dev/null | sed "s/-gnu[a-z]*$$/-musl/")
+# The archiver that matches CC: a cross gcc names its own, the host gcc plain ar.
+ifeq ($(origin AR),default)
+AR := $(shell $(CC) -print-prog-name=ar)
+endif
+# The target triple that "keepcert version" prints. Debian's gcc says -gnu
+# even when it links against musl through a specs file, so -gnu becomes
+# -musl and the ABI after it stays: arm-linux-gnueabihf is arm-linux-musleabihf.
+TARGET ?= $(shell $(CC) -dumpmachine 2>/dev/null | sed "s/-gnu/-musl/")
 BEARSSL_VERSION := $(shell awk '$$1 == "version" { print $$2 }' third_party/bearssl.pin)
 CPPFLAGS = -I$(BR_SRC)/inc -Isrc -D_GNU_SOURCE -DKEEPCERT_VERSION='"$(VERSION)"' \
 	-DKEEPCERT_TARGET='"$(TARGET)"' \
@@ -42,7 +48,7 @@ else
 BIN = $(BUILD)/keepcert
 endif
 
-.PHONY: all test test-unit test-integration sanitize install clean fuzz roots
+.PHONY: all test test-unit test-integration sanitize install clean fuzz roots cross test-cross
 all: $(BIN)
 
 $(BR_SRC)/.verified:
@@ -127,6 +133,43 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(patsubst src/%.c,build/fuzz/obj/%.o,$(L
 # Regenerate src/roots.c, the compiled-in trust anchors, from src/roots/*.pem (needs openssl).
 roots:
 	tools/mkroots.sh > src/roots.c.tmp && mv src/roots.c.tmp src/roots.c
+
+# Router builds: one static musl binary per line of cross/targets, built by
+# Debian's cross gcc and linked through a specs file against musl: Debian's
+# musl-dev for that architecture, or for boards without an FPU a soft-float
+# musl that cross/musl.sh builds. BearSSL is built by the same compiler.
+# Each lands at build/ARCH/keepcert. ARCHS picks some of them.
+CROSS_ALL := $(shell awk '$$1 ~ /^[a-z]/ { print $$1 }' cross/targets)
+ARCHS ?= $(CROSS_ALL)
+cross_field = $(shell awk -v name=$(1) '$$1 == name { print $$$(2) }' cross/targets)
+cross_soft = $(filter soft,$(call cross_field,$(1),5))
+cross_specs = $(if $(call cross_soft,$(1)),$(CURDIR)/build/$(1)/musl/lib,/usr/lib/$(call cross_field,$(1),3))/musl-gcc.specs
+# No gcc names a soft-float musl triple, so those targets say theirs.
+cross_make = $(MAKE) --no-print-directory BUILD=build/$(1) \
+	CC='$(call cross_field,$(1),2)-gcc $(if $(call cross_soft,$(1)),-msoft-float )-specs $(call cross_specs,$(1))' \
+	$(if $(call cross_soft,$(1)),TARGET=$(call cross_field,$(1),3))
+
+cross:
+	@cross/deps.sh $(ARCHS)
+	@for arch in $(ARCHS); do $(MAKE) --no-print-directory cross-$$arch || exit 1; done
+
+# cross-ARCH builds one target's keepcert, cross-unit-ARCH its unit test program too.
+cross-%: cross-libc-%
+	@$(call cross_make,$*) all
+	@file build/$*/keepcert 2>/dev/null || true
+
+cross-unit-%: cross-libc-%
+	@$(call cross_make,$*) all build/$*/unit-tests
+
+cross-libc-%:
+	@case ' $(CROSS_ALL) ' in *' $* '*) ;; *) echo "no target '$*'; cross/targets lists: $(CROSS_ALL)" >&2; exit 2 ;; esac
+	@[ -z '$(call cross_soft,$*)' ] || [ -f build/$*/musl/lib/musl-gcc.specs ] || cross/musl.sh $*
+
+# Every target's unit tests under qemu-user, then the integration tests
+# named by TESTS (default: cli) with $$KEEPCERT running the binary under qemu.
+test-cross:
+	@cross/deps.sh $(ARCHS)
+	@tests/cross/run.sh $(ARCHS)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR)

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "json.h"
 #include "jws.h"
+#include "lock.h"
 #include "log.h"
 #include "store.h"
 
@@ -317,6 +318,7 @@ cmd_account(struct args *a)
 	struct account_options o;
 	struct acme_client *c = NULL;
 	struct account acct;
+	struct lock lock;
 	struct buf json = { 0 };
 	enum key_type new_type = KEY_EC_P256;
 	const char *value, *action;
@@ -369,6 +371,10 @@ cmd_account(struct args *a)
 		log_error("account: out of memory");
 		return EXIT_FAILED;
 	}
+	memset(&acct, 0, sizeof(acct));
+	lock.fd = -1;
+	if (strcmp(action, "show") != 0 && lock_acquire(&lock, o.state_dir, LOCK_WAIT) != 0)
+		goto out;
 	if (account_open(c, &acct, &o, strcmp(action, "register") == 0) != 0)
 		goto out;
 
@@ -401,6 +407,7 @@ out:
 	if (rc != EXIT_OK)
 		log_error("account %s: %s", action, error_text());
 	account_close(c, &acct);
+	lock_release(&lock);
 	buf_free(&json);
 	free(c);
 	explicit_bzero(o.eab_key, sizeof(o.eab_key));

@@ -19,6 +19,7 @@
 #define DEFAULT_STATE_DIR "/var/lib/keepcert"
 #define EAB_KEY_MAX 256		/* bytes of a decoded EAB MAC key */
 #define EAB_KEY_SHORT 32	/* RFC 7518 section 3.2 wants at least the hash size for HS256 */
+#define LOCK_WAIT 60		/* seconds a command waits for another run to release the state directory */
 
 /* Option ids shared by the commands that talk to a CA; commands number theirs from 100. */
 enum {

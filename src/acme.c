@@ -379,7 +379,10 @@ acme_poll_wait(struct acme_client *c, struct acme_poll *p, const struct http_res
 		p->next_ms = ACME_POLL_FIRST_MS;
 
 	/* Retry-After is honoured on any polled response, 200 included (RFC 8555 section 7.4). */
-	if (resp != NULL && http_retry_after(resp, time(NULL), &seconds)) {
+	if (resp == NULL && p->retry_after_ms > 0) {
+		ms = p->retry_after_ms;
+		p->retry_after_ms = 0;
+	} else if (resp != NULL && http_retry_after(resp, time(NULL), &seconds)) {
 		ms = seconds > 86400 * 30 ? 86400L * 30 * 1000 : seconds * 1000;
 		if (ms < ACME_POLL_FIRST_MS)
 			ms = ACME_POLL_FIRST_MS;
@@ -389,8 +392,8 @@ acme_poll_wait(struct acme_client *c, struct acme_poll *p, const struct http_res
 	}
 
 	if (ms > ms_left(c))
-		return error_set("timed out waiting for %s: the CA asked to retry in %ld.%03ld s, past "
-		    "the deadline; raise --timeout or try again later", what, ms / 1000, ms % 1000);
+		return error_set("timed out waiting for %s: the next poll, in %ld.%03ld s, would pass the "
+		    "run's deadline; raise --timeout or try again later", what, ms / 1000, ms % 1000);
 	sleep_ms(ms);
 	return 0;
 }

@@ -22,6 +22,7 @@ struct acme_json {
 /* The polling delay of one wait, carried from one poll to the next. */
 struct acme_poll {
 	long next_ms;
+	long retry_after_ms;	/* a Retry-After seen before the first poll, such as on a challenge response */
 };
 
 /*

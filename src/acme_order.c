@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "acme_internal.h"
 #include "base64.h"
@@ -21,6 +22,7 @@ struct authz_work {
 	char challenge_url[HTTP_URL_MAX];
 	char identifier[NAME_MAX_LEN + 3];	/* "*." and the name for a wildcard */
 	int answer;	/* the challenge is pending and needs our POST */
+	long retry_after;	/* seconds, from the response to our POST; -1 when none */
 	int wait;	/* the authorization is pending: poll it */
 };
 
@@ -288,6 +290,8 @@ answer_challenge(struct acme_client *c, struct authz_work *w, const char *type)
 	log_info("%s: responding to the %s challenge", w->identifier, type);
 	c->challenge_posts++;
 	rc = acme_post(c, w->challenge_url, "{}", 0, &resp);
+	if (rc != 0 || !http_retry_after(&resp, time(NULL), &w->retry_after))
+		w->retry_after = -1;
 	if (rc != 0) {
 		error_prefix("%s: %s challenge", w->identifier, type);
 	} else if (acme_parse(&resp, &j) == 0 && acme_get_status(&j, 0) == ACME_STATUS_INVALID) {
@@ -313,6 +317,8 @@ wait_authz(struct acme_client *c, struct authz_work *w, const char *type)
 	char why[900], what[NAME_MAX_LEN + 64];
 
 	snprintf(what, sizeof(what), "the %s challenge of %s", type, w->identifier);
+	if (w->retry_after >= 0)
+		poll.retry_after_ms = w->retry_after * 1000 + 1;
 
 	/* Validation takes the CA a moment: polling at once would only see "pending". */
 	if (acme_poll_wait(c, &poll, NULL, what) != 0)
@@ -366,6 +372,7 @@ acme_order_authorize(struct acme_client *c, struct acme_order *order, const stru
 		snprintf(work[i].url, sizeof(work[i].url), "%s", order->authorizations[i]);
 		rc = prepare_authz(c, &work[i], solver, thumbprint);
 		answers += work[i].answer;
+		work[i].retry_after = -1;
 	}
 
 	if (rc == 0 && answers > 0) {

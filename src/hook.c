@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "hook.h"
 #include "log.h"
 
@@ -19,15 +20,6 @@ extern char **environ;
 
 /* The environment size limit we accept from our own parent; more is a broken setup. */
 #define ENVIRON_MAX 4096
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* see hook.h */
 int
@@ -180,12 +172,12 @@ write_input(int fd, const char *input, size_t len, size_t *done)
 static int
 kill_group(pid_t pid)
 {
-	long long deadline = now_ms() + HOOK_KILL_GRACE_MS;
+	long long deadline = clock_ms() + HOOK_KILL_GRACE_MS;
 	struct timespec pause = { 0, 20 * 1000000L };
 	int status;
 
 	kill(-pid, SIGTERM);
-	while (now_ms() < deadline) {
+	while (clock_ms() < deadline) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			/* The shell is gone; anything it left running in its group goes too. */
 			kill(-pid, SIGKILL);
@@ -216,7 +208,7 @@ supervise(pid_t pid, int in_fd, int out_fd, const char *input, size_t input_len,
 	for (;;) {
 		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
 			exited = 1;
-		left = deadline - now_ms();
+		left = deadline - clock_ms();
 		if (!exited && left <= 0) {
 			result->timed_out = 1;
 			return kill_group(pid);
@@ -259,7 +251,7 @@ supervise(pid_t pid, int in_fd, int out_fd, const char *input, size_t input_len,
 		while (waitpid(pid, &status, WNOHANG) != pid) {
 			struct timespec pause = { 0, 20 * 1000000L };
 
-			if (now_ms() >= deadline) {
+			if (clock_ms() >= deadline) {
 				result->timed_out = 1;
 				return kill_group(pid);
 			}
@@ -317,7 +309,7 @@ hook_run(const char *command, const struct hook_env *env, const char *input, siz
 	/* A command that exits without reading its input must give EPIPE, not kill us. */
 	sigaction(SIGPIPE, &ignore, &saved);
 	status = supervise(pid, in_fd, out_pipe[0], input, input_len,
-	    now_ms() + (long long)timeout * 1000, result);
+	    clock_ms() + (long long)timeout * 1000, result);
 	sigaction(SIGPIPE, &saved, NULL);
 	close(out_pipe[0]);
 

@@ -14,6 +14,7 @@
 #include "challenge_http.h"
 #include "commands.h"
 #include "csr.h"
+#include "lock.h"
 #include "log.h"
 #include "pem.h"
 #include "store.h"
@@ -155,6 +156,27 @@ make_identifiers(const struct issue_options *o, struct acme_identifier *ids, siz
 	return 0;
 }
 
+/*
+ * The directory name under certs/ for a certificate: its first name, with a
+ * wildcard's "*." written "_wildcard." and an IPv6 address's ':' written
+ * '_', since neither character may appear there (store_check_name).
+ */
+static int
+cert_name(const struct acme_identifier *first, char *out, size_t cap)
+{
+	const char *name = first->value;
+	size_t i;
+
+	if (strncmp(name, "*.", 2) == 0)
+		snprintf(out, cap, "_wildcard.%s", name + 2);
+	else
+		snprintf(out, cap, "%s", name);
+	for (i = 0; out[i] != '\0'; i++)
+		if (out[i] == ':')
+			out[i] = '_';
+	return store_check_name(out);
+}
+
 /* 1 when name A equals B; IP addresses compare by value, DNS names without regard to case. */
 static int
 same_name(const char *a, const char *b)
@@ -198,8 +220,8 @@ check_certificate(const struct buf *der, const struct key *key, const struct acm
 
 /* Split the chain, check the leaf, and install key, leaf and chain as a new version. */
 static int
-install(const struct issue_options *o, const struct key *key, const struct acme_identifier *ids, size_t count,
-    const struct buf *chain_pem)
+install(const struct issue_options *o, const char *name, const struct key *key,
+    const struct acme_identifier *ids, size_t count, const struct buf *chain_pem)
 {
 	struct buf ders[CERT_MAX_CHAIN], privkey = { 0 }, leaf = { 0 }, chain = { 0 };
 	struct store_cert_files files;
@@ -228,7 +250,7 @@ install(const struct issue_options *o, const struct key *key, const struct acme_
 	files.cert_len = leaf.len;
 	files.chain = chain.data != NULL ? chain.data : "";
 	files.chain_len = chain.len;
-	version = store_install(o->account.state_dir, ids[0].value, &files);
+	version = store_install(o->account.state_dir, name, &files);
 out:
 	for (i = 0; i < CERT_MAX_CHAIN; i++)
 		buf_free(&ders[i]);
@@ -240,8 +262,8 @@ out:
 
 /* The whole issuance, from account to installed files. */
 static int
-issue(const struct issue_options *o, struct http01_server *listener, const struct acme_identifier *ids,
-    size_t count)
+issue(const struct issue_options *o, const char *name, struct http01_server *listener,
+    const struct acme_identifier *ids, size_t count)
 {
 	struct standalone standalone = { listener, o->account.timeout + 10 };
 	struct acme_solver solver = { "http-01", standalone_prepare, standalone_start, standalone_cleanup,
@@ -275,10 +297,10 @@ issue(const struct issue_options *o, struct http01_server *listener, const struc
 	    acme_certificate_download(c, order, o->preferred_chain, &pem) != 0)
 		goto out;
 
-	version = install(o, &key, ids, count, &pem);
+	version = install(o, name, &key, ids, count, &pem);
 	if (version < 0)
 		goto out;
-	log_notice("%s: installed a new certificate as version %d", ids[0].value, version);
+	log_notice("%s: installed a new certificate as version %d", name, version);
 	rc = 0;
 out:
 	if (c != NULL)
@@ -298,13 +320,23 @@ cmd_issue(struct args *a)
 	static struct acme_identifier ids[ACME_MAX_IDENTIFIERS];
 	struct issue_options o;
 	struct http01_server *listener;
+	struct lock lock;
+	char name[NAME_MAX_LEN + 16];
 	size_t count;
 	int rc;
 
-	if (parse_issue_options(a, &o) != 0 || make_identifiers(&o, ids, &count) != 0) {
+	if (parse_issue_options(a, &o) != 0 || make_identifiers(&o, ids, &count) != 0 ||
+	    cert_name(&ids[0], name, sizeof(name)) != 0) {
 		log_error("issue: %s", error_text());
 		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
 		return EXIT_USAGE;
+	}
+
+	/* A timer run and this one must not write the state directory at once. */
+	if (lock_acquire(&lock, o.account.state_dir, LOCK_WAIT) != 0) {
+		log_error("issue: %s", error_text());
+		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
+		return EXIT_FAILED;
 	}
 
 	/* The port is bound before the first request, so a port in use costs the CA nothing. */
@@ -312,14 +344,17 @@ cmd_issue(struct args *a)
 	if (listener == NULL || http01_listen(listener, o.standalone) != 0) {
 		log_error("issue: %s", listener == NULL ? "out of memory" : error_text());
 		free(listener);
+		lock_release(&lock);
+		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
 		return EXIT_FAILED;
 	}
 
-	rc = issue(&o, listener, ids, count);
+	rc = issue(&o, name, listener, ids, count);
 	if (rc != 0)
-		log_error("%s: %s", ids[0].value, error_text());
+		log_error("%s: %s", name, error_text());
 	http01_stop(listener);
 	free(listener);
+	lock_release(&lock);
 	explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
 	return rc == 0 ? EXIT_OK : EXIT_FAILED;
 }

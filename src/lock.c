@@ -7,21 +7,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "lock.h"
 #include "log.h"
 #include "store.h"
 
 /* How often a waiting run tries the lock again. */
 #define LOCK_POLL_MS 100
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The PID written by the holder into the file FD, or 0 when it is not there yet. */
 static long
@@ -73,7 +65,7 @@ lock_acquire(struct lock *lock, const char *state_dir, int timeout)
 	if (lock->fd < 0)
 		return error_set("%s: cannot open the lock file: %s", lock->path, strerror(errno));
 
-	deadline = now_ms() + (long long)timeout * 1000;
+	deadline = clock_ms() + (long long)timeout * 1000;
 	while (flock(lock->fd, LOCK_EX | LOCK_NB) != 0) {
 		if (errno == EINTR)
 			continue;
@@ -82,7 +74,7 @@ lock_acquire(struct lock *lock, const char *state_dir, int timeout)
 			goto fail;
 		}
 		pid = holder_pid(lock->fd);
-		if (now_ms() >= deadline) {
+		if (clock_ms() >= deadline) {
 			if (pid > 0)
 				error_set("%s: another keepcert (PID %ld) still holds the lock after %d s; "
 				    "let it finish, or raise lock-timeout", lock->path, pid, timeout);

@@ -15,20 +15,12 @@
 
 #include "base64.h"
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "net.h"
 
 /* The longest reply to CONNECT that is read before giving up on the proxy. */
 #define PROXY_REPLY_MAX 8192
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Wait for EVENTS on FD until DEADLINE (monotonic ms). Returns 1 when ready, 0 on timeout, -1 on error. */
 static int
@@ -37,7 +29,7 @@ wait_fd(int fd, short events, long long deadline)
 	struct pollfd pfd = { .fd = fd, .events = events };
 
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - clock_ms();
 		int r;
 
 		if (left <= 0)
@@ -111,7 +103,7 @@ connect_address(const struct addrinfo *ai, int timeout, int *err)
 		return -1;
 	}
 	if (r < 0) {
-		r = wait_fd(fd, POLLOUT, now_ms() + (long long)timeout * 1000);
+		r = wait_fd(fd, POLLOUT, clock_ms() + (long long)timeout * 1000);
 		if (r <= 0) {
 			*err = r == 0 ? ETIMEDOUT : errno;
 			close(fd);
@@ -381,7 +373,7 @@ net_connect(struct net_conn *c, const char *host, unsigned port, int use_proxy, 
 ssize_t
 net_read(struct net_conn *c, void *data, size_t len)
 {
-	long long deadline = now_ms() + (long long)c->io_timeout * 1000;
+	long long deadline = clock_ms() + (long long)c->io_timeout * 1000;
 
 	c->failure = NET_FAIL_NONE;
 	for (;;) {
@@ -424,7 +416,7 @@ net_write_all(struct net_conn *c, const void *data, size_t len)
 
 	c->failure = NET_FAIL_NONE;
 	while (len > 0) {
-		long long deadline = now_ms() + (long long)c->io_timeout * 1000;
+		long long deadline = clock_ms() + (long long)c->io_timeout * 1000;
 		/* MSG_NOSIGNAL: a peer that went away is an error to report, not a SIGPIPE. */
 		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
 		int r;

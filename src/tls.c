@@ -6,6 +6,7 @@
 
 #include "base64.h"
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "tls.h"
 
@@ -27,15 +28,6 @@ static const char *const system_bundles[] = {
 #define PEM_TEXT_MAX (64 * 1024)
 
 /* ---- trust anchors ---- */
-
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 struct anchor_reader {
 	struct tls_trust *trust;
@@ -208,7 +200,7 @@ tls_trust_builtin(void)
 {
 	struct tls_trust *t = new_trust();
 	struct anchor_reader r;
-	long long start = now_us();
+	long long start = clock_us();
 	size_t i;
 
 	if (t == NULL)
@@ -224,7 +216,7 @@ tls_trust_builtin(void)
 	}
 	buf_free(&r.dn);
 	snprintf(t->source, sizeof(t->source), "the compiled-in roots");
-	t->parse_us = (long)(now_us() - start);
+	t->parse_us = (long)(clock_us() - start);
 	return t;
 }
 
@@ -233,7 +225,7 @@ struct tls_trust *
 tls_trust_load(const char *ca_bundle)
 {
 	struct tls_trust *t;
-	long long start = now_us();
+	long long start = clock_us();
 	size_t i;
 
 	if (ca_bundle == NULL) {
@@ -245,7 +237,7 @@ tls_trust_load(const char *ca_bundle)
 				return NULL;
 			if (read_pem_bundle(t, system_bundles[i]) == 0 && t->count > 0) {
 				snprintf(t->source, sizeof(t->source), "%s", system_bundles[i]);
-				t->parse_us = (long)(now_us() - start);
+				t->parse_us = (long)(clock_us() - start);
 				return t;
 			}
 			tls_trust_free(t);
@@ -266,7 +258,7 @@ tls_trust_load(const char *ca_bundle)
 		    "\"BEGIN CERTIFICATE\" blocks", ca_bundle), NULL;
 	}
 	snprintf(t->source, sizeof(t->source), "%s", ca_bundle);
-	t->parse_us = (long)(now_us() - start);
+	t->parse_us = (long)(clock_us() - start);
 	return t;
 }
 

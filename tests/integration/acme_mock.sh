@@ -21,25 +21,37 @@
 mock_pid=""
 
 mock_start() {
-	local scenario=$1 port
+	local scenario=$1 port attempt i
 
 	[ -f "$WORK/pebble/server.pem" ] || pebble_make_tls_certs
 	if [ -n "$mock_pid" ]; then
 		kill "$mock_pid" 2>/dev/null
 		wait "$mock_pid" 2>/dev/null
 	fi
-	port=$(free_port)
-	MOCK_HTTP_PORT=$(free_port)
 	MOCK_LOG=$WORK/mock-$scenario.jsonl
-	MOCK_DIRECTORY=https://localhost:$port/dir
 	mkdir -p "$WORK/mock-ca"
-	: > "$MOCK_LOG"
-	python3 "$TESTS_DIR/../mock/acme_mock.py" --port "$port" --cert "$WORK/pebble/server.pem" \
-		--key "$WORK/pebble/server.key" --workdir "$WORK/mock-ca" --log "$MOCK_LOG" \
-		--scenario "$scenario" --http-port "$MOCK_HTTP_PORT" > "$WORK/mock-$scenario.out" 2>&1 &
-	mock_pid=$!
-	bg_pids="$bg_pids $mock_pid"
-	wait_port "$port" 20
+
+	# free_port can race with other processes, so a mock that exits early is started again.
+	for attempt in 1 2 3; do
+		port=$(free_port)
+		MOCK_HTTP_PORT=$(free_port)
+		MOCK_DIRECTORY=https://localhost:$port/dir
+		: > "$MOCK_LOG"
+		python3 "$TESTS_DIR/../mock/acme_mock.py" --port "$port" --cert "$WORK/pebble/server.pem" \
+			--key "$WORK/pebble/server.key" --workdir "$WORK/mock-ca" --log "$MOCK_LOG" \
+			--scenario "$scenario" --http-port "$MOCK_HTTP_PORT" > "$WORK/mock-$scenario.out" 2>&1 &
+		mock_pid=$!
+		bg_pids="$bg_pids $mock_pid"
+		for i in $(seq 200); do
+			(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+			kill -0 "$mock_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$mock_pid" 2>/dev/null
+		wait "$mock_pid" 2>/dev/null
+	done
+	cat "$WORK/mock-$scenario.out" >&2
+	fail "the ACME mock did not start for scenario $scenario"
 }
 
 mock_keepcert() {

@@ -61,11 +61,15 @@ start_bg() {
 	bg_pids="$bg_pids $!"
 }
 
-# Print a TCP port on 127.0.0.1 that nothing listens on.
+# Print a TCP port on 127.0.0.1 that nothing listens on. Ports come from
+# below the kernel's ephemeral range, where no outgoing connection can hold
+# them, so a server started on one will not find it in use.
 free_port() {
-	local port
+	local port low=32768
+	read -r low _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	[ "$low" -gt 12000 ] || low=32768
 	while :; do
-		port=$((20000 + RANDOM % 40000))
+		port=$((10000 + RANDOM % (low - 10000)))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			echo "$port"
 			return

@@ -93,38 +93,70 @@ pebble_write_config() {
 	EOF
 }
 
-pebble_start() {
-	local dns_port challtestsrv_port strict=""
+# Wait up to 10 s for 127.0.0.1:PORT while process PID lives; fails fast when it exits.
+pebble_wait_port() {
+	local port=$1 pid=$2 i
 
-	pebble_make_tls_certs
+	for i in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# Start both servers on fresh ports; returns non-zero when one did not come up.
+pebble_try_start() {
+	local dns_port challtestsrv_port strict="" challtestsrv_pid pebble_pid
+
 	pebble_port=$(free_port)
 	pebble_management_port=$(free_port)
 	dns_port=$(free_port)
 	challtestsrv_port=$(free_port)
-	PEBBLE_HTTP_PORT=${PEBBLE_HTTP_PORT:-$(free_port)}
-	PEBBLE_TLS_PORT=${PEBBLE_TLS_PORT:-$(free_port)}
 	pebble_write_config
 
 	start_bg challtestsrv pebble-challtestsrv -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
 		-dns01 "127.0.0.1:$dns_port" -management "127.0.0.1:$challtestsrv_port" \
 		-http01 "" -https01 "" -tlsalpn01 ""
+	challtestsrv_pid=$!
 	[ "${PEBBLE_STRICT:-0}" = 1 ] && strict=-strict
 	PEBBLE_VA_NOSLEEP=${PEBBLE_VA_NOSLEEP:-1} \
 	PEBBLE_WFE_NONCEREJECT=${PEBBLE_WFE_NONCEREJECT:-0} \
 	PEBBLE_AUTHZREUSE=${PEBBLE_AUTHZREUSE:-0} \
 		start_bg pebble pebble -config "$pebble_dir/config.json" \
 		-dnsserver "127.0.0.1:$dns_port" $strict
+	pebble_pid=$!
 
-	wait_port "$challtestsrv_port"
-	wait_port "$pebble_port"
-	wait_port "$pebble_management_port"
+	if pebble_wait_port "$challtestsrv_port" "$challtestsrv_pid" &&
+	    pebble_wait_port "$pebble_port" "$pebble_pid" &&
+	    pebble_wait_port "$pebble_management_port" "$pebble_pid"; then
+		CHALLTESTSRV_MANAGEMENT=http://127.0.0.1:$challtestsrv_port
+		return 0
+	fi
+
+	# A port taken by another process between free_port and bind: stop both and try again.
+	kill "$challtestsrv_pid" "$pebble_pid" 2>/dev/null
+	wait "$challtestsrv_pid" "$pebble_pid" 2>/dev/null
+	cat "$WORK/pebble.log" "$WORK/challtestsrv.log" >> "$WORK/pebble-failed-starts.log"
+	return 1
+}
+
+pebble_start() {
+	local attempt
+
+	pebble_make_tls_certs
+	PEBBLE_HTTP_PORT=${PEBBLE_HTTP_PORT:-$(free_port)}
+	PEBBLE_TLS_PORT=${PEBBLE_TLS_PORT:-$(free_port)}
+	for attempt in 1 2 3; do
+		pebble_try_start && break
+		[ "$attempt" = 3 ] && fail "pebble did not start three times; see $WORK/pebble-failed-starts.log"
+	done
 
 	PEBBLE_DIRECTORY=https://localhost:$pebble_port/dir
 	PEBBLE_CA_BUNDLE=$pebble_dir/ca.pem
 	PEBBLE_MANAGEMENT=https://localhost:$pebble_management_port
 	PEBBLE_ROOT=$pebble_dir/root-0.pem
 	PEBBLE_INTERMEDIATE=$pebble_dir/intermediate-0.pem
-	CHALLTESTSRV_MANAGEMENT=http://127.0.0.1:$challtestsrv_port
 	export PEBBLE_HTTP_PORT PEBBLE_TLS_PORT PEBBLE_DIRECTORY PEBBLE_CA_BUNDLE \
 		PEBBLE_MANAGEMENT PEBBLE_ROOT PEBBLE_INTERMEDIATE CHALLTESTSRV_MANAGEMENT
 

@@ -73,6 +73,8 @@ polls = [e["time"] for e in posts("/authz/")]
 assert len(polls) == 4, "%d authorization requests, expected 4" % len(polls)
 gaps = [b - a for a, b in zip(polls[1:], polls[2:])]
 assert all(g >= 0.95 for g in gaps), "polls closer than Retry-After: %s" % gaps
+first = polls[1] - posts("/chall/")[0]["time"]
+assert first >= 0.95, "first poll %.2f s after the challenge response that said Retry-After: 1" % first
 '
 
 # Invalid server strings: an http:// authorization URL and a token that is a path.

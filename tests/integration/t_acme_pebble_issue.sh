@@ -59,3 +59,13 @@ check_live one.test one.test
 expect_exit 1 "$KEEPCERT" issue -d tos.test --challenge standalone "$listen" \
 	--directory "$PEBBLE_DIRECTORY" --ca-bundle "$PEBBLE_CA_BUNDLE" --state-dir "$WORK/state2"
 expect_match "$WORK/err" 'terms of service \(data:text/plain,.*\) must be accepted.*--agree-tos'
+
+# An IPv6 address first: the listener on [::] serves both address families,
+# and the certificate directory spells ':' as '_' (openssl prints ::1 in full).
+expect_exit 0 pebble_keepcert issue -d ::1 -d v6.test --challenge standalone "[::]:$PEBBLE_HTTP_PORT"
+check_live __1 0:0:0:0:0:0:0:1 v6.test
+
+# A wildcard needs dns-01, which Pebble alone offers for it: a clear error, nothing installed.
+expect_exit 1 pebble_keepcert issue -d '*.wild.test' --challenge standalone "$listen"
+expect_match "$WORK/err" '\*\.wild\.test: the CA offers no http-01 challenge \(it offers: dns-01\)'
+[ ! -e "$WORK/state/certs/_wildcard.wild.test" ] || fail "a directory was made for a failed wildcard"

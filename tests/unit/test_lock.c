@@ -11,15 +11,6 @@
 #include "store.h"
 #include "unit.h"
 
-static double
-seconds_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static const char *
 lock_dir(const char *name)
 {
@@ -36,12 +27,12 @@ TEST(lock_second_process_times_out)
 	struct lock held;
 	int fds[2], status;
 	ssize_t n;
-	double start;
+	long long start;
 	pid_t pid;
 
 	CHECK_INT(lock_acquire(&held, dir, 0), 0);
 	CHECK_INT(pipe(fds), 0);
-	start = seconds_now();
+	start = unit_now_ms();
 	pid = fork();
 	if (pid == 0) {
 		struct lock second;
@@ -58,7 +49,7 @@ TEST(lock_second_process_times_out)
 	CHECK_INT(waitpid(pid, &status, 0), pid);
 	CHECK(WIFEXITED(status));
 	CHECK_INT(WEXITSTATUS(status), 0);
-	CHECK(seconds_now() - start >= 0.9);
+	CHECK(unit_now_ms() - start >= 900);
 
 	/* The message names the lock file and the holder, this process. */
 	CHECK(strstr(message, held.path) != NULL);
@@ -77,7 +68,7 @@ TEST(lock_waits_for_release)
 	struct lock lock;
 	int fds[2], status;
 	char ready;
-	double start;
+	long long start;
 	pid_t pid;
 
 	CHECK_INT(pipe(fds), 0);
@@ -98,10 +89,10 @@ TEST(lock_waits_for_release)
 	CHECK_INT(read(fds[0], &ready, 1), 1);
 	close(fds[0]);
 
-	start = seconds_now();
+	start = unit_now_ms();
 	CHECK_INT(lock_acquire(&lock, dir, 5), 0);
-	CHECK(seconds_now() - start >= 0.2);
-	CHECK(seconds_now() - start < 4.0);
+	CHECK(unit_now_ms() - start >= 200);
+	CHECK(unit_now_ms() - start < 4000);
 	CHECK_INT(waitpid(pid, &status, 0), pid);
 	CHECK_INT(WEXITSTATUS(status), 0);
 	lock_release(&lock);

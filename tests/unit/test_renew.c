@@ -5,6 +5,8 @@
 #include "unit.h"
 
 #define DAY 86400LL
+/* Whole seconds, folded at compile time: the MIPS router builds have no FPU. */
+#define DAYS(x) ((long long)((x) * DAY))
 #define T0 1764547200LL	/* 2025-12-01 00:00 UTC, the not-before of every case */
 
 /*
@@ -15,44 +17,44 @@
  */
 static const struct {
 	const char *name;
-	double lifetime, now;
+	long long lifetime, now;	/* seconds */
 	int renew_days;
-	double ari_day;
+	long long ari_day;
 	unsigned failures;
-	double retry_in;
+	long long retry_in;
 	int due, urgent, backing_off;
 	enum renew_reason reason;
 } renew_cases[] = {
-	{ "90d fresh", 90, 1, 0, 0, 0, 0, 0, 0, 0, RENEW_REASON_LIFETIME },
-	{ "90d just before 60", 90, 59.99, 0, 0, 0, 0, 0, 0, 0, RENEW_REASON_LIFETIME },
-	{ "90d at 60 (30 left)", 90, 60, 0, 0, 0, 0, 1, 0, 0, RENEW_REASON_LIFETIME },
-	{ "90d at 76 urgent", 90, 76, 0, 0, 0, 0, 1, 1, 0, RENEW_REASON_LIFETIME },
-	{ "90d at 74 not urgent", 90, 74, 0, 0, 0, 0, 1, 0, 0, RENEW_REASON_LIFETIME },
-	{ "90d expired", 90, 91, 0, 0, 0, 0, 1, 1, 0, RENEW_REASON_LIFETIME },
-	{ "6d at 2.9", 6, 2.9, 0, 0, 0, 0, 0, 0, 0, RENEW_REASON_LIFETIME },
-	{ "6d at 3 (half)", 6, 3, 0, 0, 0, 0, 1, 0, 0, RENEW_REASON_LIFETIME },
-	{ "6d at 5.1 urgent", 6, 5.1, 0, 0, 0, 0, 1, 1, 0, RENEW_REASON_LIFETIME },
-	{ "2d at 0.99", 2, 0.99, 0, 0, 0, 0, 0, 0, 0, RENEW_REASON_LIFETIME },
-	{ "2d at 1", 2, 1, 0, 0, 0, 0, 1, 0, 0, RENEW_REASON_LIFETIME },
-	{ "397d at 264", 397, 264, 0, 0, 0, 0, 0, 0, 0, RENEW_REASON_LIFETIME },
-	{ "397d at 265 (2/3)", 397, 265, 0, 0, 0, 0, 1, 0, 0, RENEW_REASON_LIFETIME },
-	{ "10d uses a third", 10, 6.6, 0, 0, 0, 0, 0, 0, 0, RENEW_REASON_LIFETIME },
-	{ "10d at 6.7", 10, 6.7, 0, 0, 0, 0, 1, 0, 0, RENEW_REASON_LIFETIME },
-	{ "renew-days 20 at 69", 90, 69.9, 20, 0, 0, 0, 0, 0, 0, RENEW_REASON_RENEW_DAYS },
-	{ "renew-days 20 at 70", 90, 70, 20, 0, 0, 0, 1, 0, 0, RENEW_REASON_RENEW_DAYS },
-	{ "renew-days 45 early", 90, 45, 45, 0, 0, 0, 1, 0, 0, RENEW_REASON_RENEW_DAYS },
-	{ "renew-days over 6d life", 6, 2, 30, 0, 0, 0, 0, 0, 0, RENEW_REASON_LIFETIME },
-	{ "renew-days over 6d due", 6, 3, 30, 0, 0, 0, 1, 0, 0, RENEW_REASON_LIFETIME },
-	{ "ari early instant", 90, 50, 0, 50, 0, 0, 1, 0, 0, RENEW_REASON_ARI },
-	{ "ari before instant", 90, 49.9, 0, 50, 0, 0, 0, 0, 0, RENEW_REASON_ARI },
-	{ "ari late beats lifetime", 90, 65, 0, 75, 0, 0, 0, 0, 0, RENEW_REASON_ARI },
-	{ "ari beats renew-days", 90, 70, 20, 75, 0, 0, 0, 0, 0, RENEW_REASON_ARI },
-	{ "ari after expiry ignored", 90, 61, 0, 95, 0, 0, 1, 0, 0, RENEW_REASON_LIFETIME },
-	{ "backoff holds", 90, 61, 0, 0, 2, 0.04, 0, 0, 1, RENEW_REASON_LIFETIME },
-	{ "backoff over", 90, 61, 0, 0, 2, -0.01, 1, 0, 0, RENEW_REASON_LIFETIME },
-	{ "backoff ignored urgent", 90, 80, 0, 0, 9, 0.5, 1, 1, 0, RENEW_REASON_LIFETIME },
-	{ "backoff 6d urgent", 6, 5.5, 0, 0, 4, 0.5, 1, 1, 0, RENEW_REASON_LIFETIME },
-	{ "backoff not due anyway", 90, 10, 0, 0, 1, 0.04, 0, 0, 0, RENEW_REASON_LIFETIME },
+	{ "90d fresh", DAYS(90), DAYS(1), 0, DAYS(0), 0, DAYS(0), 0, 0, 0, RENEW_REASON_LIFETIME },
+	{ "90d just before 60", DAYS(90), DAYS(59.99), 0, DAYS(0), 0, DAYS(0), 0, 0, 0, RENEW_REASON_LIFETIME },
+	{ "90d at 60 (30 left)", DAYS(90), DAYS(60), 0, DAYS(0), 0, DAYS(0), 1, 0, 0, RENEW_REASON_LIFETIME },
+	{ "90d at 76 urgent", DAYS(90), DAYS(76), 0, DAYS(0), 0, DAYS(0), 1, 1, 0, RENEW_REASON_LIFETIME },
+	{ "90d at 74 not urgent", DAYS(90), DAYS(74), 0, DAYS(0), 0, DAYS(0), 1, 0, 0, RENEW_REASON_LIFETIME },
+	{ "90d expired", DAYS(90), DAYS(91), 0, DAYS(0), 0, DAYS(0), 1, 1, 0, RENEW_REASON_LIFETIME },
+	{ "6d at 2.9", DAYS(6), DAYS(2.9), 0, DAYS(0), 0, DAYS(0), 0, 0, 0, RENEW_REASON_LIFETIME },
+	{ "6d at 3 (half)", DAYS(6), DAYS(3), 0, DAYS(0), 0, DAYS(0), 1, 0, 0, RENEW_REASON_LIFETIME },
+	{ "6d at 5.1 urgent", DAYS(6), DAYS(5.1), 0, DAYS(0), 0, DAYS(0), 1, 1, 0, RENEW_REASON_LIFETIME },
+	{ "2d at 0.99", DAYS(2), DAYS(0.99), 0, DAYS(0), 0, DAYS(0), 0, 0, 0, RENEW_REASON_LIFETIME },
+	{ "2d at 1", DAYS(2), DAYS(1), 0, DAYS(0), 0, DAYS(0), 1, 0, 0, RENEW_REASON_LIFETIME },
+	{ "397d at 264", DAYS(397), DAYS(264), 0, DAYS(0), 0, DAYS(0), 0, 0, 0, RENEW_REASON_LIFETIME },
+	{ "397d at 265 (2/3)", DAYS(397), DAYS(265), 0, DAYS(0), 0, DAYS(0), 1, 0, 0, RENEW_REASON_LIFETIME },
+	{ "10d uses a third", DAYS(10), DAYS(6.6), 0, DAYS(0), 0, DAYS(0), 0, 0, 0, RENEW_REASON_LIFETIME },
+	{ "10d at 6.7", DAYS(10), DAYS(6.7), 0, DAYS(0), 0, DAYS(0), 1, 0, 0, RENEW_REASON_LIFETIME },
+	{ "renew-days 20 at 69", DAYS(90), DAYS(69.9), 20, DAYS(0), 0, DAYS(0), 0, 0, 0, RENEW_REASON_RENEW_DAYS },
+	{ "renew-days 20 at 70", DAYS(90), DAYS(70), 20, DAYS(0), 0, DAYS(0), 1, 0, 0, RENEW_REASON_RENEW_DAYS },
+	{ "renew-days 45 early", DAYS(90), DAYS(45), 45, DAYS(0), 0, DAYS(0), 1, 0, 0, RENEW_REASON_RENEW_DAYS },
+	{ "renew-days over 6d life", DAYS(6), DAYS(2), 30, DAYS(0), 0, DAYS(0), 0, 0, 0, RENEW_REASON_LIFETIME },
+	{ "renew-days over 6d due", DAYS(6), DAYS(3), 30, DAYS(0), 0, DAYS(0), 1, 0, 0, RENEW_REASON_LIFETIME },
+	{ "ari early instant", DAYS(90), DAYS(50), 0, DAYS(50), 0, DAYS(0), 1, 0, 0, RENEW_REASON_ARI },
+	{ "ari before instant", DAYS(90), DAYS(49.9), 0, DAYS(50), 0, DAYS(0), 0, 0, 0, RENEW_REASON_ARI },
+	{ "ari late beats lifetime", DAYS(90), DAYS(65), 0, DAYS(75), 0, DAYS(0), 0, 0, 0, RENEW_REASON_ARI },
+	{ "ari beats renew-days", DAYS(90), DAYS(70), 20, DAYS(75), 0, DAYS(0), 0, 0, 0, RENEW_REASON_ARI },
+	{ "ari after expiry ignored", DAYS(90), DAYS(61), 0, DAYS(95), 0, DAYS(0), 1, 0, 0, RENEW_REASON_LIFETIME },
+	{ "backoff holds", DAYS(90), DAYS(61), 0, DAYS(0), 2, DAYS(0.04), 0, 0, 1, RENEW_REASON_LIFETIME },
+	{ "backoff over", DAYS(90), DAYS(61), 0, DAYS(0), 2, DAYS(-0.01), 1, 0, 0, RENEW_REASON_LIFETIME },
+	{ "backoff ignored urgent", DAYS(90), DAYS(80), 0, DAYS(0), 9, DAYS(0.5), 1, 1, 0, RENEW_REASON_LIFETIME },
+	{ "backoff 6d urgent", DAYS(6), DAYS(5.5), 0, DAYS(0), 4, DAYS(0.5), 1, 1, 0, RENEW_REASON_LIFETIME },
+	{ "backoff not due anyway", DAYS(90), DAYS(10), 0, DAYS(0), 1, DAYS(0.04), 0, 0, 0, RENEW_REASON_LIFETIME },
 };
 
 TEST(renew_policy_table)
@@ -68,19 +70,19 @@ TEST(renew_policy_table)
 		memset(&in, 0, sizeof(in));
 		in.has_cert = 1;
 		in.not_before = T0;
-		in.not_after = T0 + (long long)(renew_cases[i].lifetime * DAY);
-		in.now = T0 + (long long)(renew_cases[i].now * DAY);
+		in.not_after = T0 + renew_cases[i].lifetime;
+		in.now = T0 + renew_cases[i].now;
 		in.cert_names = in.want_names = "example.org www.example.org";
 		in.cert_key_type = in.want_key_type = "ec-p256";
 		in.renew_days = renew_cases[i].renew_days;
 		if (renew_cases[i].ari_day != 0) {
-			st.ari_start = T0 + (long long)((renew_cases[i].ari_day - 1) * DAY);
-			st.ari_end = T0 + (long long)((renew_cases[i].ari_day + 1) * DAY);
-			st.ari_instant = T0 + (long long)(renew_cases[i].ari_day * DAY);
+			st.ari_start = T0 + renew_cases[i].ari_day - DAY;
+			st.ari_end = T0 + renew_cases[i].ari_day + DAY;
+			st.ari_instant = T0 + renew_cases[i].ari_day;
 		}
 		st.failures = renew_cases[i].failures;
 		if (st.failures > 0)
-			st.next_retry = in.now + (long long)(renew_cases[i].retry_in * DAY);
+			st.next_retry = in.now + renew_cases[i].retry_in;
 		in.state = &st;
 
 		renew_decide(&in, &d);

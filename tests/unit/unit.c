@@ -2,8 +2,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "unit.h"
 
 static struct unit_test *tests;
@@ -78,6 +80,12 @@ unit_check_mem(const char *file, int line, const char *expr, const void *got, si
 	print_hex("got", got, got_len);
 	print_hex("expected", want, want_len);
 	return 0;
+}
+
+long long
+unit_now_ms(void)
+{
+	return clock_ms();
 }
 
 const char *

@@ -27,6 +27,9 @@ int unit_check_int(const char *file, int line, const char *expr, long long got, 
 int unit_check_mem(const char *file, int line, const char *expr, const void *got, size_t got_len,
     const void *want, size_t want_len);
 
+/* Milliseconds on the monotonic clock, for tests that bound a wait. */
+long long unit_now_ms(void);
+
 /* Path of a scratch directory for this run, removed at exit. */
 const char *unit_tmpdir(void);
 
