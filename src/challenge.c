@@ -162,9 +162,13 @@ challenge_thumbprint(const char *state_dir, const char *directory_url, char out[
 	if (rc == 0)
 		jws_thumbprint(&key, out);
 	key_wipe(&key);
-	if (rc != 0)
-		return error_prefix("the stateless answers need the account key; run 'keepcert account "
-		    "register' with the same --directory and --state-dir first");
+	if (rc != 0) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", error_text());
+		return error_set("%s; http-stateless needs the account key, so run 'keepcert account register' "
+		    "with the same --directory and --state-dir first", why);
+	}
 	return 0;
 }
 

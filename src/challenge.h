@@ -55,9 +55,9 @@ enum {
 	CHALLENGE_OPTION_HELP                                                                   \
 	"  --state-dir, --directory, --ca: where the account key of http-stateless is found\n"  \
 	"\n"                                                                                    \
-	"Without --challenge the names and modes come from the config file. One line per\n"    \
-	"name; exit status 0 when every name passed, 1 otherwise. dns-hook and tls-alpn\n"     \
-	"names are listed as skipped: only the http-01 modes are checked.\n"
+	"Without --challenge, names and modes come from the config file when there is one.\n" \
+	"One line per name; exit status 0 when every name passed, 1 otherwise. dns-hook and\n"  \
+	"tls-alpn names are listed as skipped: only the http-01 modes are checked.\n"
 
 #define SNIPPET_HELP                                                                        \
 	"  (none)                 the http-stateless block, from the account key's thumbprint\n" \

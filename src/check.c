@@ -199,8 +199,12 @@ cmd_check(struct args *a)
 		return EXIT_USAGE;
 	}
 
-	/* Names and a challenge on the command line need no config file. */
-	if (!challenge_given || a->operand_count == 0)
+	/*
+	 * Names on the command line need no config file when --challenge is
+	 * given or there is none; the mode is then http-stateless by default.
+	 */
+	if (a->operand_count == 0 || (!challenge_given && (args_config_path != NULL ||
+	    access(CONFIG_DEFAULT_PATH, F_OK) == 0)))
 		return check_config(&run, &spec, challenge_given, a->operands, a->operand_count);
 
 	run.state_dir = o.state_dir;
