@@ -51,36 +51,49 @@ endif
 .PHONY: all test test-unit test-integration sanitize install clean fuzz roots cross test-cross
 all: $(BIN)
 
+# $(BUILD)/flags holds the compiler and flags of the last build in that
+# directory; when they change, every object there is rebuilt, so switching
+# between release, sanitizer and cross flags never links stale objects.
+FLAGS_STAMP = $(BUILD)/flags
+FLAGS_NOW = $(CC) $(CPPFLAGS) $(CFLAGS) $(BR_CFLAGS) $(LDFLAGS)
+ifneq ($(file <$(FLAGS_STAMP)),$(FLAGS_NOW))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_STAMP),$(FLAGS_NOW))
+endif
+
 $(BR_SRC)/.verified:
 	third_party/fetch-bearssl.sh $(BR_SRC)
 
-$(BR_LIB): $(BR_SRC)/.verified third_party/bearssl.mk
+$(BR_LIB): $(BR_SRC)/.verified third_party/bearssl.mk $(FLAGS_STAMP)
 	@echo "building BearSSL into $(BUILD)"
-	@$(MAKE) --no-print-directory -f third_party/bearssl.mk BUILD=$(BUILD) BR_SRC=$(BR_SRC) \
+	@$(MAKE) --no-print-directory -f third_party/bearssl.mk BUILD=$(BUILD) BR_SRC=$(BR_SRC) FLAGS_STAMP=$(FLAGS_STAMP) \
 		CC='$(CC)' AR='$(AR)' BR_CFLAGS='$(BR_CFLAGS)'
 
-$(BUILD)/obj/%.o: src/%.c $(HEADERS) $(BR_SRC)/.verified
+$(BUILD)/obj/%.o: src/%.c $(HEADERS) $(BR_SRC)/.verified $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/unit/%.o: tests/unit/%.c $(HEADERS) $(BR_SRC)/.verified
+$(BUILD)/unit/%.o: tests/unit/%.c $(HEADERS) $(BR_SRC)/.verified $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
 
 $(BIN): $(OBJ) $(BR_LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(BR_LIB)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(BR_LIB)
 	@echo "$@: $$(wc -c < $@) bytes"
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(LIB_OBJ) $(BR_LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIB_OBJ) $(BR_LIB)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIB_OBJ) $(BR_LIB)
 
 # A test-only front end to the format modules, which the integration tests
 # compare with openssl; it is never installed.
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 $(BUILD)/kc-tool: $(TOOL_SRC) $(LIB_OBJ) $(BR_LIB) $(HEADERS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOL_SRC) $(LIB_OBJ) $(BR_LIB)
+	@echo "  LD      $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOL_SRC) $(LIB_OBJ) $(BR_LIB)
 
 # Unit tests first, then integration tests, never both at once.
 test:

@@ -215,6 +215,7 @@ account_open(struct acme_client *c, struct account *acct, const struct account_o
 		if (strcmp(status, "deactivated") == 0)
 			return error_set("the account %s was deactivated; move %s away to create a new account",
 			    c->account_url, acct->dir);
+		/* NOTE: --contact does not change a cached account; 'account update' does. */
 		if (c->account_url[0] != '\0')
 			return 0;
 
@@ -282,8 +283,15 @@ rollover(struct acme_client *c, struct account *acct, enum key_type type)
 	snprintf(new_path, sizeof(new_path), "%s.new", acct->key_path);
 	snprintf(old_path, sizeof(old_path), "%s.old", acct->key_path);
 
-	/* The new key is on disk before the CA knows it, so a crash after the CA accepts it cannot lose the account. */
-	unlink(new_path);
+	/*
+	 * The new key is on disk before the CA receives it, so a crash after the
+	 * CA accepts it cannot lose the account.
+	 * NOTE: no command yet falls back to account.key.new when the CA rejects account.key.
+	 */
+	if (access(new_path, F_OK) == 0)
+		return error_set("%s exists from an interrupted rollover and may be the key the CA now "
+		    "has; rename it to %s if 'account show' fails with the current key, else remove it",
+		    new_path, acct->key_path);
 	if (key_generate(&new_key, type) != 0 || key_save(&new_key, new_path) != 0) {
 		key_wipe(&new_key);
 		return error_prefix("account key rollover");

@@ -3,7 +3,6 @@
  * documents and polling (RFC 8555 sections 6 and 7.1). Accounts are in
  * acme_account.c, orders and certificates in acme_order.c.
  */
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <time.h>
 
 #include "acme_internal.h"
+#include "clock.h"
 #include "jws.h"
 #include "log.h"
 
@@ -334,38 +334,25 @@ set_response_error(struct acme_client *c, const char *url, const struct http_res
 	error_set("the CA rejected the request (HTTP %d): %s%s", resp->status, text, extra);
 }
 
-/* Sleep until the monotonic time T, or return early when it has passed. */
-static void
-sleep_until(const struct timespec *t)
-{
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, t, NULL) == EINTR)
-		;
-}
-
 /* Milliseconds from now until the run's deadline. */
 static long
 ms_left(const struct acme_client *c)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(c->deadline.tv_sec - now.tv_sec) * 1000 +
-	    (c->deadline.tv_nsec - now.tv_nsec) / 1000000;
+	return (long)(c->deadline_ms - clock_ms());
 }
 
+/* Sleep MS milliseconds on the monotonic clock, resuming after signals. */
 static void
 sleep_ms(long ms)
 {
+	long long end = clock_ms() + ms, left;
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
+	while ((left = end - clock_ms()) > 0) {
+		t.tv_sec = (time_t)(left / 1000);
+		t.tv_nsec = (long)(left % 1000) * 1000000;
+		nanosleep(&t, NULL);
 	}
-	sleep_until(&t);
 }
 
 /* see acme_internal.h */
@@ -549,8 +536,7 @@ acme_open(struct acme_client *c, const struct acme_options *options)
 		return error_set("directory URL '%s' is not an https URL", options->directory_url);
 	snprintf(c->directory_url, sizeof(c->directory_url), "%s", options->directory_url);
 
-	clock_gettime(CLOCK_MONOTONIC, &c->deadline);
-	c->deadline.tv_sec += options->timeout > 0 ? options->timeout : ACME_DEFAULT_TIMEOUT;
+	c->deadline_ms = clock_ms() + 1000LL * (options->timeout > 0 ? options->timeout : ACME_DEFAULT_TIMEOUT);
 
 	memset(&ho, 0, sizeof(ho));
 	ho.ca_bundle = options->ca_bundle;

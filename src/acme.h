@@ -88,7 +88,7 @@ struct acme_client {
 	char nonce[ACME_NONCE_MAX + 1];	/* empty when none is held */
 	const struct key *account_key;
 	char account_url[HTTP_URL_MAX];	/* the "kid"; empty until known */
-	struct timespec deadline;	/* CLOCK_MONOTONIC */
+	long long deadline_ms;		/* on clock_ms(), for the whole run */
 
 	/* About the last failed request, for the caller's policy. */
 	char problem_type[128];		/* without ACME_ERROR_PREFIX; empty when not a problem document */

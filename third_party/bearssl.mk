@@ -11,6 +11,6 @@ $(BUILD)/libbearssl.a: $(BR_OBJECTS)
 	@rm -f $@
 	@$(AR) rcs $@ $(BR_OBJECTS)
 
-$(BR_OBJ_DIR)/%.o: $(BR_SRC)/src/%.c
+$(BR_OBJ_DIR)/%.o: $(BR_SRC)/src/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(CC) $(BR_CFLAGS) -I$(BR_SRC)/inc -I$(BR_SRC)/src -c -o $@ $<

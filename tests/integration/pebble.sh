@@ -11,8 +11,10 @@
 # Functions:
 #   pebble_start       start pebble-challtestsrv (every name resolves to
 #                      127.0.0.1, its own challenge servers off) and pebble,
-#                      wait until both answer, and fetch the roots. Stopped
-#                      when the test exits (start_bg in lib.sh).
+#                      wait until both accept connections, and fetch the
+#                      roots. Both stop when the test exits (start_bg in
+#                      lib.sh); a start that loses a port to another
+#                      process is retried on fresh ports.
 #   pebble_fetch_roots write $PEBBLE_ROOT, $PEBBLE_INTERMEDIATE and, with
 #                      alternate roots, $WORK/pebble/root-N.pem and
 #                      intermediate-N.pem; pebble_start calls it.

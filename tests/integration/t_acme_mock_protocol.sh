@@ -16,6 +16,7 @@ assert signed, "no request after newAccount"
 bad = [e["path"] for e in signed if e["protected"].get("kid") != acct]
 assert not bad, "kid not the exact account URL in %s" % bad
 promised = [e["promised_nonce"] for e in log if "promised_nonce" in e][0]
+# The entry after newAccount is the note of the nonce the mock sent; the request after it is ours.
 after = log.index([e for e in log if e.get("path") == "/new-acct"][-1]) + 2
 assert log[after]["protected"]["nonce"] == promised, "the nonce of the lower-case header was not used next"
 assert log[after]["path"] == "/new-order", log[after]["path"]
@@ -54,7 +55,7 @@ assert sum(1 for e in log if e.get("method") == "HEAD") == 1, "a HEAD for a nonc
 assert len(posts("/finalize/")) == 2
 '
 
-# An order already ready: no challenge answered, finalized at once.
+# An order already ready: no challenge response, finalized at once.
 mock_start ready
 expect_exit 0 mock_issue -v
 expect_no_match "$WORK/err" 'responding to'

@@ -54,6 +54,12 @@ expect_exit 0 pebble_keepcert account rollover
 [ "$(thumbprint_of "$acct_dir/account.key.old")" = "$old_thumbprint" ] || fail "account.key.old is not the old key"
 [ "$(thumbprint_of "$acct_dir/account.key")" != "$old_thumbprint" ] || fail "the account key did not change"
 [ "$(stat -c %a "$acct_dir/account.key")" = 600 ] || fail "the new account key is not mode 0600"
+# A key left by an interrupted rollover may be the one the CA has: it is never overwritten.
+echo leftover > "$acct_dir/account.key.new"
+expect_exit 1 pebble_keepcert account rollover
+expect_match "$WORK/err" 'account.key.new exists from an interrupted rollover'
+[ "$(cat "$acct_dir/account.key.new")" = leftover ] || fail "account.key.new was overwritten"
+rm "$acct_dir/account.key.new"
 expect_exit 0 pebble_keepcert issue -d roll.test --challenge standalone "$listen"
 pebble_verify "$WORK/state/certs/roll.test/live/fullchain.pem"
 expect_exit 0 pebble_keepcert account show
@@ -68,12 +74,12 @@ expect_exit 0 pebble_keepcert revoke roll.test --reason 4
 expect_exit 1 pebble_keepcert revoke "$cert"
 expect_match "$WORK/err" 'alreadyRevoked'
 
-# Deactivation: the CA refuses further orders from the account, and keepcert says why.
+# Deactivation: the CA rejects further orders from the account, and keepcert gives the reason.
 expect_exit 0 pebble_keepcert account deactivate
 grep -q '"status": "deactivated"' "$acct_dir/account.json" || fail "account.json does not record the deactivation"
 expect_exit 1 pebble_keepcert issue -d after.test --challenge standalone "$listen"
 expect_match "$WORK/err" 'was deactivated'
-# The CA itself refuses the key too, whatever the cached state says.
+# The CA itself rejects the key too, whatever the cached state records.
 mv "$acct_dir/account.json" "$WORK/account.json.deactivated"
 expect_exit 1 pebble_keepcert issue -d after.test --challenge standalone "$listen" --agree-tos
 expect_match "$WORK/err" 'unauthorized|deactivated'

@@ -1,7 +1,7 @@
 # Issue from a local Pebble: one name with an EC key, several names (one an
-# IP address) with RSA and P-384 keys; every certificate verifies with
-# openssl against Pebble's root and matches its key; a second run reuses
-# the cached account and the whole issuance uses one TLS connection.
+# IP address) with RSA and P-384 keys. Every certificate verifies with
+# openssl against Pebble's root and matches its key. A second run reuses
+# the cached account, and each issuance uses one TLS connection.
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/pebble.sh"
 
