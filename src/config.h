@@ -60,6 +60,8 @@ struct config_defaults {
 	int reuse_key;		/* 1: keep the private key across renewals */
 	char *preferred_chain;	/* issuer common name of the chain to prefer */
 	char *profile;		/* ACME profile name to request */
+	int self_check;		/* 0: answer http-01 without fetching each token first; default 1 */
+	char *self_check_addr;	/* ADDR:PORT the self-check connects to instead of NAME:80 */
 };
 
 struct config_cert {
