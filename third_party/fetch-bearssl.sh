@@ -89,6 +89,7 @@ enable_deb_src() {
 	: > /tmp/keepcert-deb-src.$$
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[ -f "$f" ] || continue
+		case "$f" in *keepcert-deb-src*) continue ;; esac
 		sed -n '/^Types:/s/^Types:.*/Types: deb-src/p; /^Types:/!p' "$f" >> /tmp/keepcert-deb-src.$$
 		echo >> /tmp/keepcert-deb-src.$$
 	done
