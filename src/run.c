@@ -477,6 +477,10 @@ renew_one(struct run *r, const struct config_cert *cert)
 	state.not_before = 0;
 	live_config_names(cert, state.names, sizeof(state.names));
 	snprintf(state.key_type, sizeof(state.key_type), "%s", cert->settings.key);
+
+	/* The new certificate's window, over the connection still open, so the next run need not connect. */
+	if (live_read(r->config->state_dir, cert->name, &live) == 0)
+		refresh_renewal_info(r, cert->name, &live, &state, now);
 	if (store_state_write(r->config->state_dir, cert->name, &state) != 0) {
 		log_error("%s: %s", cert->name, error_text());
 		r->failed = 1;
