@@ -410,8 +410,12 @@ renew_one(struct run *r, const struct config_cert *cert)
 	if (!d.due) {
 		if (!r->options->dry_run)
 			store_state_write(r->config->state_dir, cert->name, &state);
-		if (d.urgent && live.present)
+		/* Printed as well as mailed: under cron the output is the mail of last resort. */
+		if (d.urgent && live.present) {
+			log_warning("%s: expires in %lld days and is not renewed yet: %s", cert->name,
+			    (live.info.not_after - now) / DAY, d.text);
 			notify_expiry(r, cert, &live, now);
+		}
 		return 0;
 	}
 

@@ -167,3 +167,21 @@ assert set(c) == {"a.test", "b.test"}, c
 assert c["a.test"]["ok"] is True and c["a.test"]["last_result"] == "ok", c
 assert c["a.test"]["days_left"] > 1000, c
 ' "$WORK/out" || fail "status --json is wrong"
+
+# 9. run probes after its hooks: a server still sending the replaced certificate
+# is a failure, reported and mailed, with the new certificate left live.
+probe_port=$(free_port)
+cp "$WORK/state/certs/b.test/live/cert.pem" "$WORK/served-cert.pem"
+cp "$WORK/state/certs/b.test/live/privkey.pem" "$WORK/served-key.pem"
+start_bg s_server openssl s_server -accept "127.0.0.1:$probe_port" -cert "$WORK/served-cert.pem" \
+	-key "$WORK/served-key.pem" -www -quiet
+wait_port "$probe_port"
+# [b.test] is the last section, so the line lands there.
+printf 'probe = 127.0.0.1:%s\n' "$probe_port" >> "$WORK/keepcert.conf"
+expect_exit 0 kc status
+expect_match "$WORK/out" "probes: 127\.0\.0\.1:$probe_port ok"
+rm -f "$WORK"/mail/*
+expect_exit 1 kc run --force
+expect_match "$WORK/err" "b\.test: 127\.0\.0\.1:$probe_port serves an older certificate: reload missing\?"
+grep -l 'serves an older certificate' "$WORK"/mail/* > /dev/null || fail "the stale probe was not mailed"
+pebble_verify "$WORK/state/certs/b.test/live/fullchain.pem"
