@@ -120,7 +120,10 @@ acme_renewal_info(struct acme_client *c, const char *cert_id, long long now, str
 	}
 	log_debug("GET %s: HTTP %d", url, resp.status);
 
-	/* RFC 9773 section 4.3: without a usable Retry-After, ask again within a day; keep it bounded. */
+	/*
+	 * RFC 9773 section 4.3: the next request waits for Retry-After, or six
+	 * hours without one. The bounds keep a hostile value from stopping or flooding the checks.
+	 */
 	if (!http_retry_after(&resp, (time_t)now, &seconds))
 		seconds = ACME_ARI_RETRY_DEFAULT;
 	if (seconds < ACME_ARI_RETRY_MIN)

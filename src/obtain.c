@@ -42,14 +42,14 @@ standalone_cleanup(void *ctx)
 	http01_stop(s->server);
 }
 
-/* http-stateless: nginx answers from the account thumbprint, so keepcert has nothing to put anywhere. */
+/* http-stateless: nginx builds the response from the account thumbprint, so keepcert writes nothing. */
 static int
 stateless_prepare(void *ctx, const char *identifier, const char *token, const char *key_authorization)
 {
 	(void)ctx;
 	(void)token;
 	(void)key_authorization;
-	log_info("%s: http-01 is answered by the web server from the account thumbprint", identifier);
+	log_info("%s: the web server returns the http-01 response from the account thumbprint", identifier);
 	return 0;
 }
 

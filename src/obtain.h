@@ -1,7 +1,7 @@
 /*
  * Obtaining one certificate from a CA whose account is open: the flow that
  * "issue" and "run" share. It makes (or reuses) the certificate key and
- * CSR, orders the names, answers the challenges, finalizes, downloads the
+ * CSR, orders the names, responds to the challenges, finalizes, downloads the
  * chain, checks that the leaf is for our key and exactly our names, and
  * installs key, leaf and chain with store_install().
  */

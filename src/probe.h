@@ -1,8 +1,8 @@
 /*
  * Probes: connect to an endpoint that serves a certificate (nginx on 443,
- * postfix on 25 or 465, dovecot on 993 or 143...), read the leaf it sends,
- * and compare it with the live certificate, so that a daemon that was not
- * reloaded after a renewal is found the same day.
+ * postfix on 25 or 465, dovecot on 993 or 143) and read the leaf it sends.
+ * Compared with the live certificate, it shows a daemon that was not
+ * reloaded after a renewal on the same day.
  *
  * An endpoint is "HOST:PORT", "[IPV6]:PORT", "smtp://HOST:PORT" or
  * "imap://HOST:PORT". Ports 25 and 587 speak SMTP STARTTLS (RFC 3207) and

@@ -1,9 +1,9 @@
 /*
  * The "run" command: renew every configured certificate that is due. It
- * is the timer's and crond's entry point, so it prints nothing when
- * nothing was due, one notice line per renewed certificate, and errors;
- * and it mails (notify) every renewal, every failure, and a warning on
- * every run once a certificate is inside the last sixth of its lifetime.
+ * is the entry point of the timer and of crond. It prints nothing when
+ * nothing was due, one notice line per renewed certificate, and errors.
+ * Through notify it mails every renewal and every failure, and a warning
+ * on every run once a certificate is inside the last sixth of its lifetime.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +28,6 @@
 #define DAY 86400LL
 #define RANDOM_SLEEP_MAX 86400		/* seconds --random-sleep accepts */
 #define PROBE_ATTEMPTS 5		/* a reloading daemon gets this many seconds to serve the new certificate */
-#define MAIL_BODY_MAX 65536
 
 enum {
 	OPT_FORCE = 100,
@@ -52,7 +51,7 @@ struct run_options {
 	const char *directory;	/* --directory: the CA for a dry run */
 };
 
-/* What one run carries from certificate to certificate. */
+/* The state of one run, carried from certificate to certificate. */
 struct run {
 	const struct config *config;
 	const struct run_options *options;
@@ -308,7 +307,7 @@ check_probes(struct run *r, const struct config_cert *cert, const struct live *l
 	return rc;
 }
 
-/* Load the live key for reuse-key when it has the configured type. Returns 1 when KEY holds it. */
+/* Load the live key for reuse-key when it has the configured type. Returns 1 when KEY contains it. */
 static int
 reusable_key(const struct config_cert *cert, const struct live *live, struct key *key)
 {
@@ -331,7 +330,7 @@ reusable_key(const struct config_cert *cert, const struct live *live, struct key
 /* Send the failure notice of CERT: the error, the next attempt, the days left. */
 static void
 notify_failure(struct run *r, const struct config_cert *cert, const struct live *live,
-    const struct store_state *state, long long now)
+    const struct store_state *state, long long now, int urgent)
 {
 	char subject[256], body[2048], when[40], left[128], expires[40];
 
@@ -344,7 +343,8 @@ notify_failure(struct run *r, const struct config_cert *cert, const struct live 
 	} else {
 		snprintf(left, sizeof(left), "none is installed yet");
 	}
-	snprintf(subject, sizeof(subject), "keepcert: renewing %s failed", cert->name);
+	snprintf(subject, sizeof(subject), "keepcert: renewing %s failed%s", cert->name,
+	    urgent ? ", and it expires soon" : "");
 	snprintf(body, sizeof(body),
 	    "Renewing the certificate %s failed (%u failed attempt%s in a row).\n\n"
 	    "Error: %s\n\n"
@@ -450,6 +450,13 @@ renew_one(struct run *r, const struct config_cert *cert)
 		r->client->deadline_ms = clock_ms() + 1000LL * r->account.timeout;
 		r->client->retry_not_before = 0;
 		failed = obtain_certificate(r->client, &req, &result);
+
+		/* RFC 9773 section 5: a certificate named by an earlier order cannot be named again. */
+		if (failed != 0 && req.replaces != NULL && strcmp(r->client->problem_type, "alreadyReplaced") == 0) {
+			log_info("%s: %s; ordering again without replaces", cert->name, error_text());
+			req.replaces = NULL;
+			failed = obtain_certificate(r->client, &req, &result);
+		}
 	}
 	if (have_key)
 		key_wipe(&key);
@@ -466,7 +473,7 @@ renew_one(struct run *r, const struct config_cert *cert)
 			state.next_retry = state.not_before;
 		if (store_state_write(r->config->state_dir, cert->name, &state) != 0)
 			log_error("%s: %s", cert->name, error_text());
-		notify_failure(r, cert, &live, &state, now);
+		notify_failure(r, cert, &live, &state, now, d.urgent);
 		return -1;
 	}
 
