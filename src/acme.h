@@ -187,7 +187,7 @@ int acme_key_change(struct acme_client *c, const struct key *new_key);
  * Create an order for IDS (RFC 8555 section 7.4), with PROFILE when not
  * NULL; the profile must be one the directory lists. REPLACES, when not
  * NULL, is the certID of the certificate this order replaces
- * (RFC 9773 section 5), sent only when the directory offers renewalInfo.
+ * (RFC 9773), sent only when the directory offers renewalInfo.
  * Returns 0 or -1.
  */
 int acme_order_new(struct acme_client *c, const struct acme_identifier *ids, size_t count,

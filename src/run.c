@@ -234,7 +234,7 @@ open_account(struct run *r)
 
 /*
  * Ask the CA for the renewalInfo window of the live certificate when the
- * last answer's Retry-After has passed (RFC 9773 section 4.3), and store
+ * last response's Retry-After has passed (RFC 9773 section 4.3), and store
  * the window and a random instant inside it in STATE. A CA without
  * renewalInfo is asked again, by fetching its directory, a few hours later.
  */
@@ -451,7 +451,7 @@ renew_one(struct run *r, const struct config_cert *cert)
 		r->client->retry_not_before = 0;
 		failed = obtain_certificate(r->client, &req, &result);
 
-		/* RFC 9773 section 5: a certificate named by an earlier order cannot be named again. */
+		/* RFC 9773 alreadyReplaced: a certificate named by an earlier order cannot be named again. */
 		if (failed != 0 && req.replaces != NULL && strcmp(r->client->problem_type, "alreadyReplaced") == 0) {
 			log_info("%s: %s; ordering again without replaces", cert->name, error_text());
 			req.replaces = NULL;
