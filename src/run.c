@@ -387,11 +387,16 @@ renew_one(struct run *r, const struct config_cert *cert)
 	long long now = time(NULL);
 	int have_key = 0, rc = -1, failed;
 
-	if (live_read(r->config->state_dir, cert->name, &live) != 0 ||
-	    store_state_read(r->config->state_dir, cert->name, &state) != 0) {
-		log_error("%s: %s", cert->name, error_text());
+	/* A damaged live version or state file must not stop renewal: it is what renewal repairs. */
+	if (live_read(r->config->state_dir, cert->name, &live) != 0) {
+		log_error("%s: %s; renewing it", cert->name, error_text());
 		r->failed = 1;
-		return -1;
+		live.present = 0;
+	}
+	if (store_state_read(r->config->state_dir, cert->name, &state) != 0) {
+		log_error("%s: %s; starting from an empty state", cert->name, error_text());
+		r->failed = 1;
+		memset(&state, 0, sizeof(state));
 	}
 
 	refresh_renewal_info(r, cert->name, &live, &state, now);

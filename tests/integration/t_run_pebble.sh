@@ -168,6 +168,38 @@ assert c["a.test"]["ok"] is True and c["a.test"]["last_result"] == "ok", c
 assert c["a.test"]["days_left"] > 1000, c
 ' "$WORK/out" || fail "status --json is wrong"
 
+# 8b. Changed names renew that certificate at once, without --force; the other stays.
+sed -i 's/^names = a\.test www\.a\.test$/names = a.test www.a.test api.a.test/' "$WORK/keepcert.conf"
+b_version=$(readlink "$WORK/state/certs/b.test/live")
+expect_exit 0 kc run
+expect_lines "$WORK/err" 1
+expect_match "$WORK/err" '^keepcert: a\.test: renewed'
+openssl x509 -in "$live_a/cert.pem" -noout -ext subjectAltName | grep -q 'DNS:api.a.test' \
+	|| fail "a.test: the added name is missing from the renewed certificate"
+[ "$(readlink "$WORK/state/certs/b.test/live")" = "$b_version" ] || fail "b.test was renewed without reason"
+
+# 8c. reuse-key = yes keeps the key; a changed key type renews at once with a new key of that type.
+printf 'reuse-key = yes\n' >> "$WORK/keepcert.conf"
+old_key=$(sha256sum < "$WORK/state/certs/b.test/live/privkey.pem")
+expect_exit 0 kc run --force
+[ "$(sha256sum < "$WORK/state/certs/b.test/live/privkey.pem")" = "$old_key" ] || fail "reuse-key = yes made a new key"
+sed -i 's/^key = rsa-2048$/key = ec-p256/' "$WORK/keepcert.conf"
+expect_exit 0 kc -v run
+expect_match "$WORK/err" 'b\.test: due: key type changed \(config: ec-p256; certificate: rsa-2048\)'
+expect_match "$WORK/err" '^keepcert: b\.test: renewed'
+openssl pkey -in "$WORK/state/certs/b.test/live/privkey.pem" -noout -text | grep -q 'ASN1 OID: prime256v1' \
+	|| fail "b.test: the key did not change to P-256"
+
+# 8d. A damaged live certificate and state file are reported and repaired by renewing.
+echo garbage > "$live_a/cert.pem"
+echo 'failures = many' > "$WORK/state/certs/a.test/state"
+expect_exit 1 kc run
+expect_match "$WORK/err" 'a\.test: .*renewing it'
+expect_match "$WORK/err" '^keepcert: a\.test: renewed'
+pebble_verify "$live_a/fullchain.pem"
+grep -q '^failures = 0' "$WORK/state/certs/a.test/state" || fail "the damaged state file was not rewritten"
+expect_exit 0 kc run
+
 # 9. run probes after its hooks: a server still sending the replaced certificate
 # is a failure, reported and mailed, with the new certificate left live.
 probe_port=$(free_port)
