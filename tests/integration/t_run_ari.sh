@@ -1,6 +1,6 @@
-# keepcert run with renewalInfo (RFC 9773), against the mock: a window in
-# the future is stored and not acted on, and not asked for again before
-# its Retry-After; a window in the past renews at once with replaces.
+# keepcert run with renewalInfo (RFC 9773), against the mock. A window in
+# the future is stored, and not requested again before its Retry-After.
+# A window in the past renews at once, with replaces in the new order.
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/acme_mock.sh"
 

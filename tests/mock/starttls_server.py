@@ -3,7 +3,7 @@
 
     starttls_server.py --port P --cert CERT --key KEY --protocol smtp|imap
 
-It answers the greeting, EHLO (SMTP) and STARTTLS, then completes a TLS
+It sends the greeting, replies to EHLO (SMTP) and STARTTLS, then completes a TLS
 handshake with CERT and closes the connection. Each connection is logged
 to stdout as one line: the commands received.
 """
