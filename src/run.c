@@ -377,7 +377,7 @@ static int
 renew_one(struct run *r, const struct config_cert *cert)
 {
 	static struct live live;
-	struct store_state state;
+	struct store_state state, before;
 	struct renew_decision d;
 	struct obtain_request req;
 	struct obtain_result result;
@@ -399,6 +399,7 @@ renew_one(struct run *r, const struct config_cert *cert)
 		memset(&state, 0, sizeof(state));
 	}
 
+	before = state;
 	refresh_renewal_info(r, cert->name, &live, &state, now);
 	live_decide(cert, &live, &state, now, &d);
 	if (r->options->force || r->options->dry_run) {
@@ -413,8 +414,13 @@ renew_one(struct run *r, const struct config_cert *cert)
 	log_info("%s: %s", cert->name, d.text);
 
 	if (!d.due) {
-		if (!r->options->dry_run)
-			store_state_write(r->config->state_dir, cert->name, &state);
+		/* Only a new renewalInfo answer changes the state here; flash storage is spared the rest. */
+		if ((before.ari_start != state.ari_start || before.ari_end != state.ari_end ||
+		    before.ari_instant != state.ari_instant || before.ari_retry_after != state.ari_retry_after) &&
+		    store_state_write(r->config->state_dir, cert->name, &state) != 0) {
+			log_error("%s: %s", cert->name, error_text());
+			r->failed = 1;
+		}
 		/* Printed as well as mailed: under cron the output is the mail of last resort. */
 		if (d.urgent && live.present) {
 			log_warning("%s: expires in %lld days and is not renewed yet: %s", cert->name,
@@ -427,7 +433,8 @@ renew_one(struct run *r, const struct config_cert *cert)
 	/* pre runs once, before the first certificate that is renewed. */
 	if (!r->pre_done && r->config->pre != NULL && !r->options->dry_run) {
 		r->pre_done = 1;
-		run_hook(r, "pre", r->config->pre, NULL, problem, sizeof(problem));
+		if (run_hook(r, "pre", r->config->pre, NULL, problem, sizeof(problem)) != 0)
+			buf_printf(&r->mail, "  %s\n", problem);
 	}
 
 	memset(&key, 0, sizeof(key));
@@ -447,7 +454,8 @@ renew_one(struct run *r, const struct config_cert *cert)
 	req.preferred_chain = cert->settings.preferred_chain;
 	req.profile = cert->settings.profile;
 	req.dry_run = r->options->dry_run;
-	if (live.present && cert_ari_id(&live.info, id, sizeof(id)) == 0)
+	/* A staging CA of a dry run does not know the live certificate. */
+	if (live.present && !r->options->dry_run && cert_ari_id(&live.info, id, sizeof(id)) == 0)
 		req.replaces = id;
 
 	failed = open_account(r);
