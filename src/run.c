@@ -414,7 +414,7 @@ renew_one(struct run *r, const struct config_cert *cert)
 	log_info("%s: %s", cert->name, d.text);
 
 	if (!d.due) {
-		/* Only a new renewalInfo answer changes the state here; flash storage is spared the rest. */
+		/* Only a new renewalInfo response changes the state here, so flash storage is spared the rest. */
 		if ((before.ari_start != state.ari_start || before.ari_end != state.ari_end ||
 		    before.ari_instant != state.ari_instant || before.ari_retry_after != state.ari_retry_after) &&
 		    store_state_write(r->config->state_dir, cert->name, &state) != 0) {
