@@ -41,6 +41,36 @@ struct issue_options {
 	const char *profile;		/* NULL: the CA's default */
 };
 
+/* The http-01 standalone listener as an ACME challenge solver. */
+struct standalone {
+	struct http01_server *server;
+	int lifetime;		/* seconds the listener process may live */
+};
+
+static int
+standalone_prepare(void *ctx, const char *identifier, const char *token, const char *key_authorization)
+{
+	struct standalone *s = ctx;
+
+	return http01_add(s->server, token, key_authorization);
+}
+
+static int
+standalone_start(void *ctx)
+{
+	struct standalone *s = ctx;
+
+	return http01_serve(s->server, s->lifetime);
+}
+
+static void
+standalone_cleanup(void *ctx)
+{
+	struct standalone *s = ctx;
+
+	http01_stop(s->server);
+}
+
 static const struct option_spec issue_specs[] = {
 	ACCOUNT_OPTION_SPECS,
 	{ "domain", 'd', 1, OPT_NAME },
@@ -104,11 +134,13 @@ parse_issue_options(struct args *a, struct issue_options *o)
 	return 0;
 }
 
-/* The account, then the shared issuance flow, over one connection. */
+/* The whole issuance, from account to installed files. */
 static int
 issue(const struct issue_options *o, const char *name, struct http01_server *listener)
 {
-	struct config_challenge challenge = { CHALLENGE_STANDALONE, (char *)o->standalone };
+	struct standalone standalone = { listener, o->account.timeout + 10 };
+	struct acme_solver solver = { "http-01", standalone_prepare, standalone_start, standalone_cleanup,
+		&standalone };
 	struct obtain_request req;
 	struct obtain_result result;
 	struct acme_client *c = calloc(1, sizeof(*c));
@@ -116,19 +148,18 @@ issue(const struct issue_options *o, const char *name, struct http01_server *lis
 	int rc = -1;
 
 	memset(&acct, 0, sizeof(acct));
-	if (c == NULL)
-		return error_set("out of memory");
-
 	memset(&req, 0, sizeof(req));
 	req.state_dir = o->account.state_dir;
 	req.name = name;
 	req.names = o->names;
 	req.name_count = o->name_count;
 	req.key_type = o->key_type;
-	req.challenge = &challenge;
-	req.listener = listener;
+	req.solver = &solver;
 	req.preferred_chain = o->preferred_chain;
 	req.profile = o->profile;
+	if (c == NULL)
+		return error_set("out of memory");
+
 	if (account_open(c, &acct, &o->account, 1) == 0 && obtain_certificate(c, &req, &result) == 0) {
 		log_notice("%s: installed a new certificate as version %d", name, result.version);
 		rc = 0;

@@ -4,67 +4,11 @@
 #include <strings.h>
 
 #include "cert.h"
-#include "clock.h"
 #include "csr.h"
 #include "log.h"
 #include "obtain.h"
 #include "pem.h"
 #include "store.h"
-
-/* The http-01 standalone listener as an ACME challenge solver. */
-struct standalone {
-	struct http01_server *server;
-	int lifetime;		/* seconds the listener process may live */
-};
-
-static int
-standalone_prepare(void *ctx, const char *identifier, const char *token, const char *key_authorization)
-{
-	struct standalone *s = ctx;
-
-	(void)identifier;
-	return http01_add(s->server, token, key_authorization);
-}
-
-static int
-standalone_start(void *ctx)
-{
-	struct standalone *s = ctx;
-
-	return http01_serve(s->server, s->lifetime);
-}
-
-static void
-standalone_cleanup(void *ctx)
-{
-	struct standalone *s = ctx;
-
-	http01_stop(s->server);
-}
-
-/* http-stateless: nginx builds the response from the account thumbprint, so keepcert writes nothing. */
-static int
-stateless_prepare(void *ctx, const char *identifier, const char *token, const char *key_authorization)
-{
-	(void)ctx;
-	(void)token;
-	(void)key_authorization;
-	log_info("%s: the web server returns the http-01 response from the account thumbprint", identifier);
-	return 0;
-}
-
-static int
-stateless_start(void *ctx)
-{
-	(void)ctx;
-	return 0;
-}
-
-static void
-stateless_cleanup(void *ctx)
-{
-	(void)ctx;
-}
 
 /* see obtain.h */
 int
@@ -197,69 +141,12 @@ out:
 	return rc;
 }
 
-/*
- * Make the solver for REQ's challenge into SOLVER. The standalone listener
- * is bound here when the caller did not bind it, before the first request
- * of the order.
- */
-static int
-solver_open(const struct obtain_request *req, struct acme_client *c, struct standalone *s,
-    struct acme_solver *solver)
-{
-	const struct config_challenge *ch = req->challenge;
-
-	memset(solver, 0, sizeof(*solver));
-	solver->type = "http-01";
-	switch (ch->type) {
-	case CHALLENGE_STANDALONE:
-		s->lifetime = (int)((c->deadline_ms - clock_ms()) / 1000) + 10;
-		if (req->listener != NULL) {
-			s->server = req->listener;
-		} else {
-			s->server = calloc(1, sizeof(*s->server));
-			if (s->server == NULL)
-				return error_set("out of memory");
-			if (http01_listen(s->server, ch->arg) != 0) {
-				free(s->server);
-				s->server = NULL;
-				return -1;
-			}
-		}
-		solver->prepare = standalone_prepare;
-		solver->start = standalone_start;
-		solver->cleanup = standalone_cleanup;
-		solver->ctx = s;
-		return 0;
-	case CHALLENGE_HTTP_STATELESS:
-		solver->prepare = stateless_prepare;
-		solver->start = stateless_start;
-		solver->cleanup = stateless_cleanup;
-		return 0;
-	default:
-		/* NOTE: webroot, dns-hook and tls-alpn solvers are wired in here when their modules land. */
-		return error_set("challenge '%s' is not available in this build; use standalone ADDR:PORT or "
-		    "http-stateless", config_challenge_name(ch->type));
-	}
-}
-
-static void
-solver_close(const struct obtain_request *req, struct standalone *s)
-{
-	if (s->server == NULL || s->server == req->listener)
-		return;
-	http01_stop(s->server);
-	free(s->server);
-	s->server = NULL;
-}
-
 /* see obtain.h */
 int
 obtain_certificate(struct acme_client *c, const struct obtain_request *req, struct obtain_result *result)
 {
 	static struct acme_identifier ids[ACME_MAX_IDENTIFIERS];
 	const char *names[ACME_MAX_IDENTIFIERS];
-	struct standalone standalone = { NULL, 0 };
-	struct acme_solver solver;
 	struct acme_order *order = calloc(1, sizeof(*order));
 	struct buf csr = { 0 }, pem = { 0 };
 	struct key fresh;
@@ -288,16 +175,11 @@ obtain_certificate(struct acme_client *c, const struct obtain_request *req, stru
 	if (csr_build(key, names, count, &csr) != 0)
 		goto out;
 
-	if (solver_open(req, c, &standalone, &solver) != 0)
-		goto out;
 	if (acme_order_new(c, ids, count, req->profile, req->replaces, order) != 0 ||
-	    acme_order_authorize(c, order, &solver) != 0 ||
+	    acme_order_authorize(c, order, req->solver) != 0 ||
 	    acme_order_finalize(c, order, csr.data, csr.len) != 0 ||
-	    acme_certificate_download(c, order, req->preferred_chain, &pem) != 0) {
-		solver_close(req, &standalone);
+	    acme_certificate_download(c, order, req->preferred_chain, &pem) != 0)
 		goto out;
-	}
-	solver_close(req, &standalone);
 
 	rc = install(req, key, ids, count, &pem, result);
 out:

@@ -11,8 +11,6 @@
 #include <stddef.h>
 
 #include "acme.h"
-#include "challenge_http.h"
-#include "config.h"
 #include "key.h"
 
 struct obtain_request {
@@ -22,8 +20,7 @@ struct obtain_request {
 	size_t name_count;
 	enum key_type key_type;		/* of a new key */
 	const struct key *reuse_key;	/* NULL: generate a new key */
-	const struct config_challenge *challenge;
-	struct http01_server *listener;	/* a standalone listener bound already, or NULL */
+	const struct acme_solver *solver;	/* ready: its listeners bound, its directories open */
 	const char *preferred_chain;	/* NULL: the CA's default chain */
 	const char *profile;		/* NULL: the CA's default profile */
 	const char *replaces;		/* the RFC 9773 certID of the certificate replaced, or NULL */

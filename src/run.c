@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "challenge_http.h"
 #include "clock.h"
 #include "commands.h"
 #include "config.h"
@@ -307,6 +308,100 @@ check_probes(struct run *r, const struct config_cert *cert, const struct live *l
 	return rc;
 }
 
+/*
+ * The challenge solver of one certificate, built before its order so that
+ * a port in use costs the CA nothing.
+ * NOTE: only standalone and http-stateless are built here; webroot,
+ * dns-hook and tls-alpn need the solver modules of the challenge work.
+ */
+struct run_solver {
+	struct acme_solver acme;
+	struct http01_server server;
+	int lifetime;		/* seconds the listener process may live */
+};
+
+static int
+standalone_prepare(void *ctx, const char *identifier, const char *token, const char *key_authorization)
+{
+	struct run_solver *s = ctx;
+
+	(void)identifier;
+	return http01_add(&s->server, token, key_authorization);
+}
+
+static int
+standalone_start(void *ctx)
+{
+	struct run_solver *s = ctx;
+
+	return http01_serve(&s->server, s->lifetime);
+}
+
+static void
+standalone_cleanup(void *ctx)
+{
+	struct run_solver *s = ctx;
+
+	http01_stop(&s->server);
+}
+
+/* http-stateless: nginx builds the response from the account thumbprint, so keepcert writes nothing. */
+static int
+stateless_prepare(void *ctx, const char *identifier, const char *token, const char *key_authorization)
+{
+	(void)ctx;
+	(void)token;
+	(void)key_authorization;
+	log_info("%s: the web server returns the http-01 response from the account thumbprint", identifier);
+	return 0;
+}
+
+static int
+stateless_start(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static void
+stateless_cleanup(void *ctx)
+{
+	(void)ctx;
+}
+
+/* Build S for CHALLENGE; a standalone listener is bound now. Returns 0 or -1. */
+static int
+run_solver_open(struct run_solver *s, const struct config_challenge *challenge, int lifetime)
+{
+	memset(s, 0, sizeof(*s));
+	s->server.listen_fd = -1;
+	s->lifetime = lifetime;
+	s->acme.type = "http-01";
+	s->acme.ctx = s;
+	switch (challenge->type) {
+	case CHALLENGE_STANDALONE:
+		s->acme.prepare = standalone_prepare;
+		s->acme.start = standalone_start;
+		s->acme.cleanup = standalone_cleanup;
+		return http01_listen(&s->server, challenge->arg);
+	case CHALLENGE_HTTP_STATELESS:
+		s->acme.prepare = stateless_prepare;
+		s->acme.start = stateless_start;
+		s->acme.cleanup = stateless_cleanup;
+		return 0;
+	default:
+		return error_set("challenge '%s' is not available in this build; use standalone ADDR:PORT or "
+		    "http-stateless", config_challenge_name(challenge->type));
+	}
+}
+
+static void
+run_solver_close(struct run_solver *s)
+{
+	if (s->acme.prepare == standalone_prepare)
+		http01_stop(&s->server);
+}
+
 /* Load the live key for reuse-key when it has the configured type. Returns 1 when KEY contains it. */
 static int
 reusable_key(const struct config_cert *cert, const struct live *live, struct key *key)
@@ -377,6 +472,7 @@ static int
 renew_one(struct run *r, const struct config_cert *cert)
 {
 	static struct live live;
+	static struct run_solver solver;
 	struct store_state state, before;
 	struct renew_decision d;
 	struct obtain_request req;
@@ -450,7 +546,7 @@ renew_one(struct run *r, const struct config_cert *cert)
 	}
 	have_key = reusable_key(cert, &live, &key);
 	req.reuse_key = have_key ? &key : NULL;
-	req.challenge = &cert->settings.challenge;
+	req.solver = &solver.acme;
 	req.preferred_chain = cert->settings.preferred_chain;
 	req.profile = cert->settings.profile;
 	req.dry_run = r->options->dry_run;
@@ -458,7 +554,9 @@ renew_one(struct run *r, const struct config_cert *cert)
 	if (live.present && !r->options->dry_run && cert_ari_id(&live.info, id, sizeof(id)) == 0)
 		req.replaces = id;
 
-	failed = open_account(r);
+	failed = run_solver_open(&solver, &cert->settings.challenge, r->account.timeout + 10);
+	if (failed == 0)
+		failed = open_account(r);
 	if (failed == 0) {
 		r->client->deadline_ms = clock_ms() + 1000LL * r->account.timeout;
 		r->client->retry_not_before = 0;
@@ -471,6 +569,7 @@ renew_one(struct run *r, const struct config_cert *cert)
 			failed = obtain_certificate(r->client, &req, &result);
 		}
 	}
+	run_solver_close(&solver);
 	if (have_key)
 		key_wipe(&key);
 
