@@ -20,14 +20,14 @@ int cmd_help(struct args *a);
 int cmd_issue(struct args *a);
 int cmd_revoke(struct args *a);
 int cmd_account(struct args *a);
-/* Renew every configured certificate that is due (run.c). */
-int cmd_run(struct args *a);
-/* One line per configured certificate, or --json (status.c). */
-int cmd_status(struct args *a);
 
 /* Send one request (or --repeat N) with keepcert's HTTP client and print the response. */
 int cmd_fetch(struct args *a);
 /* install systemd|cron [--write] [--dir DIR]: print or write the scheduler entries (install.c). */
 int cmd_install(struct args *a);
+/* Renew every configured certificate that is due (run.c). */
+int cmd_run(struct args *a);
+/* One line per configured certificate, or --json (status.c). */
+int cmd_status(struct args *a);
 
 #endif
