@@ -196,6 +196,19 @@ int
 account_open(struct acme_client *c, struct account *acct, const struct account_options *o, int create)
 {
 	struct acme_options ao = { o->directory_url, o->ca_bundle, o->timeout };
+
+	memset(acct, 0, sizeof(*acct));
+	if (set_paths(acct, o) != 0)
+		return -1;
+	if (acme_open(c, &ao) != 0)
+		return -1;
+	return account_attach(c, acct, o, create);
+}
+
+/* see account.h */
+int
+account_attach(struct acme_client *c, struct account *acct, const struct account_options *o, int create)
+{
 	char status[32];
 	int new_key, found;
 
@@ -204,8 +217,6 @@ account_open(struct acme_client *c, struct account *acct, const struct account_o
 		return -1;
 	new_key = load_key(acct, create);
 	if (new_key < 0)
-		return -1;
-	if (acme_open(c, &ao) != 0)
 		return -1;
 	c->account_key = &acct->key;
 

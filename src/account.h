@@ -110,6 +110,12 @@ struct account {
  */
 int account_open(struct acme_client *c, struct account *acct, const struct account_options *o, int create);
 
+/*
+ * As account_open, for a client C that acme_open() opened already, such as
+ * one that fetched renewalInfo before any certificate was due. Returns 0 or -1.
+ */
+int account_attach(struct acme_client *c, struct account *acct, const struct account_options *o, int create);
+
 /* Write account.json with C's account URL, CONTACTS and STATUS. Returns 0 or -1. */
 int account_save(const struct account *acct, const struct acme_client *c, const char *const *contacts,
     size_t count, const char *status);

@@ -185,10 +185,13 @@ int acme_key_change(struct acme_client *c, const struct key *new_key);
 
 /*
  * Create an order for IDS (RFC 8555 section 7.4), with PROFILE when not
- * NULL; the profile must be one the directory lists. Returns 0 or -1.
+ * NULL; the profile must be one the directory lists. REPLACES, when not
+ * NULL, is the certID of the certificate this order replaces
+ * (RFC 9773), sent only when the directory offers renewalInfo.
+ * Returns 0 or -1.
  */
 int acme_order_new(struct acme_client *c, const struct acme_identifier *ids, size_t count,
-    const char *profile, struct acme_order *order);
+    const char *profile, const char *replaces, struct acme_order *order);
 
 /*
  * Complete every authorization of ORDER that is not valid yet with
@@ -211,6 +214,28 @@ int acme_order_finalize(struct acme_client *c, struct acme_order *order, const v
  */
 int acme_certificate_download(struct acme_client *c, const struct acme_order *order,
     const char *preferred_chain, struct buf *pem);
+
+#define ACME_ARI_RETRY_DEFAULT (6 * 3600)	/* seconds before asking again without Retry-After */
+#define ACME_ARI_RETRY_MIN 60			/* a shorter Retry-After is raised to this */
+#define ACME_ARI_RETRY_MAX (7 * 86400)		/* a longer one is cut to this */
+
+/* A renewalInfo response (RFC 9773 section 4.2). Times are seconds since the epoch. */
+struct acme_renewal_info {
+	long long start;		/* suggestedWindow */
+	long long end;
+	long long retry_after;		/* when to ask again, from Retry-After, within the bounds above */
+	char explanation_url[HTTP_URL_MAX];	/* empty when absent */
+};
+
+/*
+ * Fetch the renewalInfo of the certificate CERT_ID (see cert_ari_id) with a
+ * GET of the directory's renewalInfo URL "/" CERT_ID (RFC 9773 section
+ * 4.1). Fails when the directory has no renewalInfo. Returns 0, or -1.
+ */
+int acme_renewal_info(struct acme_client *c, const char *cert_id, long long now, struct acme_renewal_info *out);
+
+/* Parse an RFC 3339 date-time ("2025-01-02T03:04:05Z", offsets and fractions allowed) into *OUT. Returns 0 or -1. */
+int acme_parse_rfc3339(const char *s, long long *out);
 
 /* Revoke the DER certificate with the account key (RFC 8555 section 7.6); REASON -1 for none. */
 int acme_revoke(struct acme_client *c, const void *der, size_t len, int reason);

@@ -106,7 +106,7 @@ profile_offered(const struct acme_directory *dir, const char *profile, char *off
 /* see acme.h */
 int
 acme_order_new(struct acme_client *c, const struct acme_identifier *ids, size_t count,
-    const char *profile, struct acme_order *order)
+    const char *profile, const char *replaces, struct acme_order *order)
 {
 	struct http_response resp;
 	struct acme_json j;
@@ -135,6 +135,10 @@ acme_order_new(struct acme_client *c, const struct acme_identifier *ids, size_t 
 	if (profile != NULL) {
 		buf_puts(&payload, ",\"profile\":");
 		json_write_string(&payload, profile);
+	}
+	if (replaces != NULL && c->dir.renewal_info[0] != '\0') {
+		buf_puts(&payload, ",\"replaces\":");
+		json_write_string(&payload, replaces);
 	}
 	buf_putc(&payload, '}');
 

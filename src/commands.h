@@ -27,5 +27,9 @@ int cmd_nginx_snippet(struct args *a);
 int cmd_fetch(struct args *a);
 /* install systemd|cron [--write] [--dir DIR]: print or write the scheduler entries (install.c). */
 int cmd_install(struct args *a);
+/* Renew every configured certificate that is due (run.c). */
+int cmd_run(struct args *a);
+/* One line per configured certificate, or --json (status.c). */
+int cmd_status(struct args *a);
 
 #endif

@@ -16,6 +16,7 @@
 #include "csr.h"
 #include "lock.h"
 #include "log.h"
+#include "obtain.h"
 #include "pem.h"
 #include "store.h"
 
@@ -95,179 +96,34 @@ parse_issue_options(struct args *a, struct issue_options *o)
 	return 0;
 }
 
-/* Normalize the names and turn them into order identifiers; duplicates are dropped. */
-static int
-make_identifiers(const struct issue_options *o, struct acme_identifier *ids, size_t *count)
-{
-	unsigned char addr[16];
-	size_t i, j, len;
-
-	*count = 0;
-	for (i = 0; i < o->name_count; i++) {
-		struct acme_identifier *id = &ids[*count];
-
-		if (name_normalize(o->names[i], id->value) != 0)
-			return -1;
-		for (j = 0; j < *count && strcmp(ids[j].value, id->value) != 0; j++)
-			;
-		if (j < *count)
-			continue;
-		snprintf(id->type, sizeof(id->type), "%s", name_is_ip(id->value, addr, &len) ? "ip" : "dns");
-		(*count)++;
-	}
-	return 0;
-}
-
-/*
- * The directory name under certs/ for a certificate: its first name, with a
- * wildcard's "*." written "_wildcard." and an IPv6 address's ':' written
- * '_', since neither character may appear there (store_check_name).
- */
-static int
-cert_name(const struct acme_identifier *first, char *out, size_t cap)
-{
-	const char *name = first->value;
-	size_t i;
-
-	if (strncmp(name, "*.", 2) == 0)
-		snprintf(out, cap, "_wildcard.%s", name + 2);
-	else
-		snprintf(out, cap, "%s", name);
-	for (i = 0; out[i] != '\0'; i++)
-		if (out[i] == ':')
-			out[i] = '_';
-	return store_check_name(out);
-}
-
-/* 1 when name A equals B; IP addresses compare by value, DNS names without regard to case. */
-static int
-same_name(const char *a, const char *b)
-{
-	unsigned char x[16], y[16];
-	size_t xl, yl;
-
-	if (name_is_ip(a, x, &xl) && name_is_ip(b, y, &yl))
-		return xl == yl && memcmp(x, y, xl) == 0;
-	return strcasecmp(a, b) == 0;
-}
-
-/* Check that the leaf is for KEY and carries exactly the ordered names. */
-static int
-check_certificate(const struct buf *der, const struct key *key, const struct acme_identifier *ids,
-    size_t count)
-{
-	static struct cert_info info;
-	size_t i, j;
-
-	if (cert_parse((const unsigned char *)der->data, der->len, &info) != 0)
-		return error_prefix("the issued certificate");
-	if (!cert_matches_key(&info, key))
-		return error_set("the issued certificate is not for our key; nothing was installed");
-	for (i = 0; i < count; i++) {
-		for (j = 0; j < info.name_count && !same_name(ids[i].value, info.names[j]); j++)
-			;
-		if (j == info.name_count)
-			return error_set("the issued certificate lacks the name %s; nothing was installed",
-			    ids[i].value);
-	}
-	for (j = 0; j < info.name_count; j++) {
-		for (i = 0; i < count && !same_name(ids[i].value, info.names[j]); i++)
-			;
-		if (i == count)
-			return error_set("the issued certificate has the name %s, which was not ordered; "
-			    "nothing was installed", info.names[j]);
-	}
-	return 0;
-}
-
-/* Split the chain, check the leaf, and install key, leaf and chain as a new version. */
-static int
-install(const struct issue_options *o, const char *name, const struct key *key,
-    const struct acme_identifier *ids, size_t count, const struct buf *chain_pem)
-{
-	struct buf ders[CERT_MAX_CHAIN], privkey = { 0 }, leaf = { 0 }, chain = { 0 };
-	struct store_cert_files files;
-	int n, i, version = -1;
-
-	memset(ders, 0, sizeof(ders));
-	n = cert_chain_split(chain_pem->data, chain_pem->len, ders);
-	if (n <= 0) {
-		error_set("the CA's certificate chain has no valid certificate; nothing was installed");
-		goto out;
-	}
-	if (check_certificate(&ders[0], key, ids, count) != 0)
-		goto out;
-
-	pem_write(&leaf, "CERTIFICATE", ders[0].data, ders[0].len);
-	for (i = 1; i < n; i++)
-		pem_write(&chain, "CERTIFICATE", ders[i].data, ders[i].len);
-	if (key_to_pem(key, &privkey) != 0 || leaf.failed || chain.failed || privkey.failed) {
-		error_set("out of memory writing the certificate files");
-		goto out;
-	}
-
-	files.privkey = privkey.data;
-	files.privkey_len = privkey.len;
-	files.cert = leaf.data;
-	files.cert_len = leaf.len;
-	files.chain = chain.data != NULL ? chain.data : "";
-	files.chain_len = chain.len;
-	version = store_install(o->account.state_dir, name, &files);
-out:
-	for (i = 0; i < CERT_MAX_CHAIN; i++)
-		buf_free(&ders[i]);
-	buf_free(&privkey);
-	buf_free(&leaf);
-	buf_free(&chain);
-	return version;
-}
-
 /* The whole issuance, from account to installed files. */
 static int
-issue(const struct issue_options *o, const char *name, const struct acme_solver *solver,
-    const struct acme_identifier *ids, size_t count)
+issue(const struct issue_options *o, const char *name, const struct acme_solver *solver)
 {
-	const char *names[ACME_MAX_IDENTIFIERS];
+	struct obtain_request req;
+	struct obtain_result result;
 	struct acme_client *c = calloc(1, sizeof(*c));
-	struct acme_order *order = calloc(1, sizeof(*order));
-	struct buf csr = { 0 }, pem = { 0 };
 	struct account acct;
-	struct key key;
-	size_t i;
-	int rc = -1, version;
+	int rc = -1;
 
 	memset(&acct, 0, sizeof(acct));
-	memset(&key, 0, sizeof(key));
-	for (i = 0; i < count; i++)
-		names[i] = ids[i].value;
-	if (c == NULL || order == NULL) {
-		error_set("out of memory");
-		goto out;
+	memset(&req, 0, sizeof(req));
+	req.state_dir = o->account.state_dir;
+	req.name = name;
+	req.names = o->names;
+	req.name_count = o->name_count;
+	req.key_type = o->key_type;
+	req.solver = solver;
+	req.preferred_chain = o->preferred_chain;
+	req.profile = o->profile;
+	if (c == NULL)
+		return error_set("out of memory");
+
+	if (account_open(c, &acct, &o->account, 1) == 0 && obtain_certificate(c, &req, &result) == 0) {
+		log_notice("%s: installed a new certificate as version %d", name, result.version);
+		rc = 0;
 	}
-
-	/* The certificate key and CSR come first, so no connection idles while an RSA key is made. */
-	if (key_generate(&key, o->key_type) != 0 || csr_build(&key, names, count, &csr) != 0)
-		goto out;
-
-	if (account_open(c, &acct, &o->account, 1) != 0 ||
-	    acme_order_new(c, ids, count, o->profile, order) != 0 ||
-	    acme_order_authorize(c, order, solver) != 0 ||
-	    acme_order_finalize(c, order, csr.data, csr.len) != 0 ||
-	    acme_certificate_download(c, order, o->preferred_chain, &pem) != 0)
-		goto out;
-
-	version = install(o, name, &key, ids, count, &pem);
-	if (version < 0)
-		goto out;
-	log_notice("%s: installed a new certificate as version %d", name, version);
-	rc = 0;
-out:
-	if (c != NULL)
-		account_close(c, &acct);
-	key_wipe(&key);
-	buf_free(&csr);
-	buf_free(&pem);
-	free(order);
+	account_close(c, &acct);
 	free(c);
 	return rc;
 }
@@ -286,8 +142,8 @@ cmd_issue(struct args *a)
 	size_t count;
 	int rc;
 
-	if (parse_issue_options(a, &o) != 0 || make_identifiers(&o, ids, &count) != 0 ||
-	    cert_name(&ids[0], name, sizeof(name)) != 0) {
+	if (parse_issue_options(a, &o) != 0 || obtain_identifiers(o.names, o.name_count, ids, &count) != 0 ||
+	    obtain_cert_name(&ids[0], name, sizeof(name)) != 0) {
 		log_error("issue: %s", error_text());
 		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
 		return EXIT_USAGE;
@@ -317,7 +173,7 @@ cmd_issue(struct args *a)
 		return EXIT_FAILED;
 	}
 
-	rc = issue(&o, name, challenge_solver_acme(solver), ids, count);
+	rc = issue(&o, name, challenge_solver_acme(solver));
 	if (rc != 0)
 		log_error("%s: %s", name, error_text());
 	challenge_solver_free(solver);

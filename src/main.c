@@ -51,6 +51,25 @@ static const struct command commands[] = {
 	    "  -w, --write  write the files instead of printing them: keepcert.service and\n"
 	    "               keepcert.timer in /etc/systemd/system, or /etc/cron.d/keepcert\n"
 	    "  --dir DIR    write into DIR instead\n" },
+	{ "run", cmd_run, "[--force] [--dry-run [--directory URL]] [--random-sleep SECONDS]",
+	    "renew every configured certificate that is due (the timer's and cron's entry point)",
+	    "  --force                renew every certificate now, whatever its dates\n"
+	    "  --dry-run              the whole flow against the CA's staging directory; installs\n"
+	    "                         nothing, runs no hook, sends no mail\n"
+	    "  --directory URL        the CA for --dry-run (default: the staging twin of the config's)\n"
+	    "  --random-sleep SECONDS sleep a random time up to SECONDS first, so that a fleet of\n"
+	    "                         machines on one cron minute does not reach the CA at once\n"
+	    "\n"
+	    "Prints nothing when nothing was due; -v explains each decision. Exit status 0 when\n"
+	    "everything due was renewed, 1 when a certificate, hook or probe failed, 2 for a config\n"
+	    "error.\n" },
+	{ "status", cmd_status, "[--json] [--no-probe]",
+	    "one line per certificate: names, expiry, days left, renewal due, last result",
+	    "  --json      one JSON object for monitoring\n"
+	    "  --no-probe  skip connecting to the probe endpoints\n"
+	    "\n"
+	    "Exit status 1 when a certificate is expired, failing, inside the last sixth of its\n"
+	    "lifetime, or not the one a probe endpoint serves.\n" },
 };
 
 static const struct command *

@@ -540,6 +540,7 @@ enum state_key {
 	STATE_ARI_END,
 	STATE_ARI_INSTANT,
 	STATE_ARI_RETRY_AFTER,
+	STATE_NOT_BEFORE,
 	STATE_NAMES,
 	STATE_KEY_TYPE,
 	STATE_LAST_ERROR,
@@ -555,6 +556,7 @@ static const char *const state_keys[STATE_KEY_COUNT] = {
 	[STATE_ARI_END] = "ari-end",
 	[STATE_ARI_INSTANT] = "ari-instant",
 	[STATE_ARI_RETRY_AFTER] = "ari-retry-after",
+	[STATE_NOT_BEFORE] = "not-before",
 	[STATE_NAMES] = "names",
 	[STATE_KEY_TYPE] = "key-type",
 	[STATE_LAST_ERROR] = "last-error",
@@ -583,6 +585,8 @@ state_time(struct store_state *state, enum state_key key)
 		return &state->ari_instant;
 	case STATE_ARI_RETRY_AFTER:
 		return &state->ari_retry_after;
+	case STATE_NOT_BEFORE:
+		return &state->not_before;
 	default:
 		return NULL;
 	}
@@ -728,11 +732,12 @@ store_state_format(const struct store_state *state, char *out, size_t cap)
 	    "ari-end = %lld\n"
 	    "ari-instant = %lld\n"
 	    "ari-retry-after = %lld\n"
+	    "not-before = %lld\n"
 	    "names = %s\n"
 	    "key-type = %s\n"
 	    "last-error = %s\n",
 	    state->last_attempt, result_words[result], state->failures, state->next_retry,
-	    state->ari_start, state->ari_end, state->ari_instant, state->ari_retry_after,
+	    state->ari_start, state->ari_end, state->ari_instant, state->ari_retry_after, state->not_before,
 	    state->names, state->key_type, error_line);
 	if (n < 0 || (size_t)n >= cap)
 		return -1;

@@ -89,6 +89,7 @@ struct store_state {
 	long long ari_end;
 	long long ari_instant;		/* the random instant chosen inside the window */
 	long long ari_retry_after;	/* when to fetch renewalInfo again */
+	long long not_before;		/* no request to the CA before this (rateLimited Retry-After) */
 	char names[STORE_STATE_NAMES_MAX];	/* names of the live certificate, space separated */
 	char key_type[32];			/* key type of the live certificate, e.g. ec-p256 */
 	char last_error[STORE_STATE_ERROR_MAX];	/* one line, empty after a success */

@@ -64,6 +64,9 @@ SCENARIOS = {
     "bad-url": "the order's authorization URL is http, not https",
     "bad-token": "the http-01 token is not base64url",
     "wrong-key": "the certificate is for another key than the CSR's",
+    "ari-future": "the directory offers renewalInfo; its window starts in 3 days, Retry-After: 3600",
+    "ari-past": "the directory offers renewalInfo; its window ended yesterday, Retry-After: 3600; "
+                "a newOrder after a renewalInfo request must name that certID in replaces",
     "extra-name": "the certificate carries a name that was not ordered",
 }
 
@@ -256,6 +259,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if self.path == "/dir":
             self.directory()
+        elif self.path.startswith("/renewal-info/") and self.ca.scenario.startswith("ari-"):
+            self.renewal_info(self.path[len("/renewal-info/"):])
         else:
             self.respond(404, "", [("Content-Type", "text/plain")])
 
@@ -318,11 +323,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     '"newAuthz":"%s/new-authz"}') % (b, b, b, (b + "/new-order").replace("/", "\\u002f"),
                                                       b, b, b, b)
         else:
-            text = json.dumps({"newNonce": b + "/new-nonce", "newAccount": b + "/new-acct",
-                               "newOrder": b + "/new-order", "revokeCert": b + "/revoke",
-                               "keyChange": b + "/key-change",
-                               "meta": {"termsOfService": b + "/tos.pdf"}})
+            d = {"newNonce": b + "/new-nonce", "newAccount": b + "/new-acct",
+                 "newOrder": b + "/new-order", "revokeCert": b + "/revoke",
+                 "keyChange": b + "/key-change",
+                 "meta": {"termsOfService": b + "/tos.pdf"}}
+            if self.ca.scenario.startswith("ari-"):
+                d["renewalInfo"] = b + "/renewal-info"
+            text = json.dumps(d)
         self.respond(200, text, [("Content-Type", "application/json"), ("Cache-Control", "max-age=0")])
+
+    def renewal_info(self, cert_id):
+        """RFC 9773 section 4.2: the suggested window of one certificate."""
+        day = 86400
+        now = int(time.time())
+        start, end = (now + 3 * day, now + 4 * day) if self.ca.scenario == "ari-future" else \
+            (now - 2 * day, now - day)
+        fmt = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+        with self.ca.lock:
+            self.ca.ari_asked = cert_id
+        self.ca.record({"renewal_info": cert_id, "start": start, "end": end})
+        body = json.dumps({"suggestedWindow": {"start": fmt(start), "end": fmt(end)},
+                           "explanationURL": self.ca.base + "/why"})
+        self.respond(200, body, [("Content-Type", "application/json"), ("Retry-After", "3600")])
 
     def new_account(self, payload, e):
         s = self.ca.scenario
@@ -388,6 +410,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if s == "rate-limited" or (s == "rate-limited-short" and n == 1):
             self.problem(429, "rateLimited", "too many certificates already issued for this exact set of identifiers",
                          extra=[("Retry-After", "604800" if s == "rate-limited" else "1")])
+            return
+
+        if s == "ari-past" and getattr(self.ca, "ari_asked", None) and \
+                payload.get("replaces") != self.ca.ari_asked:
+            self.problem(400, "malformed", "mock: replaces is %r, not the certID %r asked about" %
+                         (payload.get("replaces"), self.ca.ari_asked))
             return
 
         oid = str(n)
