@@ -21,6 +21,17 @@ selected() {
 	return 1
 }
 
+# Each test runs in a network namespace of its own that has only a loopback
+# interface, so nothing a test starts can reach beyond this machine, and
+# tests cannot take each other's ports.
+isolate=()
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 &&
+	unshare --net true 2>/dev/null; then
+	isolate=(unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh)
+else
+	echo "run.sh: note: running without network isolation (it needs root, unshare and ip)" >&2
+fi
+
 passed=0
 failed=0
 for test in "$here"/t_*.sh; do
@@ -30,7 +41,7 @@ for test in "$here"/t_*.sh; do
 
 	work=$(mktemp -d /tmp/keepcert-it.XXXXXX)
 	start=$EPOCHREALTIME
-	(cd "$work" && WORK=$work timeout 600 bash "$test") > "$work/test.log" 2>&1
+	(cd "$work" && WORK=$work timeout 600 "${isolate[@]}" bash "$test") > "$work/test.log" 2>&1
 	status=$?
 	seconds=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
 	if [ $status -eq 0 ]; then

@@ -9,6 +9,7 @@ write_config() {
 	directory = $MOCK_DIRECTORY
 	ca-bundle = $WORK/pebble/ca.pem
 	state-dir = $WORK/state
+	self-check = no
 	agree-tos = yes
 	challenge = standalone 127.0.0.1:$MOCK_HTTP_PORT
 

@@ -10,6 +10,7 @@ cat > "$WORK/keepcert.conf" <<-EOF2
 directory = $PEBBLE_DIRECTORY
 ca-bundle = $PEBBLE_CA_BUNDLE
 state-dir = $WORK/state
+self-check = no
 agree-tos = yes
 challenge = standalone 127.0.0.1:$PEBBLE_HTTP_PORT
 

@@ -25,6 +25,7 @@ write_config() {
 	directory = $1
 	ca-bundle = $PEBBLE_CA_BUNDLE
 	state-dir = $WORK/state
+	self-check = no
 	contact = mailto:admin@example.org
 	agree-tos = yes
 	notify = $WORK/sendmail -t

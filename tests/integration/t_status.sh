@@ -57,6 +57,7 @@ imap_port=$(free_port)
 cat > "$WORK/keepcert.conf" <<-EOF2
 directory = https://localhost:$(free_port)/dir
 state-dir = $WORK/state
+self-check = no
 contact = mailto:ops@example.org
 notify = $WORK/sendmail -t
 
