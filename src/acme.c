@@ -288,7 +288,7 @@ send_request(struct acme_client *c, const char *method, const char *url, const c
 	memset(resp, 0, sizeof(*resp));
 	if (http_request(c->http, method, url, body != NULL ? "application/jose+json" : NULL, body,
 	    body_len, resp) != 0) {
-		/* The transport's waits end at the run's deadline; say which limit to raise. */
+		/* The transport's waits end at the run's deadline, so the message names the option to raise. */
 		if (ms_left(c) <= 0) {
 			char why[1024];
 

@@ -1,6 +1,6 @@
 # Crash consistency: `keepcert issue` re-issuing one name into one state
 # directory is killed with SIGKILL at random instants, drawn uniformly from
-# 0 to 1.2 times a normal run. After every kill, live/ holds a private key
+# 0 to 1.2 times a normal run. After every kill, live/ contains a private key
 # and a certificate that match and verify against Pebble's chain, and the
 # next run completes.
 #

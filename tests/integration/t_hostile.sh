@@ -5,10 +5,10 @@
 # the fault, no sanitizer report, bounded memory and time, and the live
 # certificate of an earlier issuance byte for byte unchanged.
 #
-# The faults of t_acme_mock_*.sh (a download cut off, a certificate for
-# another key or with an extra name, an http authorization URL, a token
-# that is a path, an order processing forever, rate limits, CAA, subproblems,
-# userActionRequired) are not repeated here.
+# The faults that t_acme_mock_*.sh covers are not repeated here. Those are
+# a download cut off, a certificate for another key or with an extra name,
+# an http authorization URL, a token that is a path, an order processing
+# forever, rate limits, CAA, subproblems and userActionRequired.
 #
 # HOSTILE_CASES=REGEX runs only the cases whose names match; HOSTILE_SHOW=1
 # prints every case's error line.
@@ -167,7 +167,7 @@ run_case() {
 		return
 	fi
 
-	# A mock on a port an earlier case used knows nothing of the account cached for it.
+	# A mock on a port that an earlier case used has no record of the account cached for that port.
 	rm -rf "$state/accounts/localhost_$port"
 	start=$EPOCHREALTIME
 	timeout 60 /usr/bin/time -f %M -o "$dir/rss" "$KEEPCERT" issue -d example.com --agree-tos \

@@ -1,8 +1,8 @@
-# Secrets and permissions against Pebble with external account binding:
-# no private key, JWS or EAB MAC key reaches stdout or stderr at -q, the
-# default level, -v or -v -v; keys are 0600 and the state directory 0700
-# even under umask 000; and two issues at once on one state directory
-# both end cleanly with one good live pair.
+# Secrets and permissions against Pebble with external account binding.
+# No private key, JWS or EAB MAC key reaches stdout or stderr at -q, the
+# default level, -v or -v -v. Keys are 0600 and the state directory 0700,
+# even under umask 000. Two issues at once on one state directory both
+# end cleanly, with one good live pair.
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/pebble.sh"
 

@@ -372,7 +372,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.close_connection = True
 
     def spoil(self, status, headers, body):
-        """Write the response of STATUS, HEADERS (lines) and BODY as the fault says."""
+        """Write the response of STATUS, HEADERS (lines) and BODY, spoilt as the fault KIND describes."""
         _, kind, arg = self.ca.fault
         self.ca.record({"fault": kind, "step": self.step(), "path": self.path})
         head = lambda st, hs: ("HTTP/1.1 %s\r\n" % st + "".join(h + "\r\n" for h in hs) + "\r\n").encode()
