@@ -48,7 +48,7 @@ else
 BIN = $(BUILD)/keepcert
 endif
 
-.PHONY: all test test-unit test-integration sanitize install clean fuzz roots cross test-cross
+.PHONY: all test test-unit test-integration sanitize install clean fuzz roots cross test-cross bench bench-peers
 all: $(BIN)
 
 # $(BUILD)/flags holds the compiler and flags of the last build in that
@@ -186,6 +186,14 @@ cross-libc-%:
 test-cross:
 	@cross/deps.sh $(ARCHS)
 	@tests/cross/run.sh $(ARCHS)
+
+# Measure the release binary against a local Pebble and update BENCHMARKS.md;
+# bench-peers adds certbot, lego and uacme from Debian's packages.
+bench: $(BIN)
+	KEEPCERT=$(abspath $(BIN)) bench/bench.sh
+
+bench-peers: $(BIN)
+	KEEPCERT=$(abspath $(BIN)) bench/bench.sh --peers
 
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR)

@@ -60,8 +60,7 @@ enum {
 
 #define ISSUE_HELP                                                                          \
 	"  -d, --domain NAME      a DNS name or IP address for the certificate; repeatable\n"   \
-	"  --challenge standalone ADDR:PORT\n"                                                    \
-	"                         answer http-01 with keepcert's own listener on ADDR:PORT\n"    \
+	CHALLENGE_OPTION_HELP                                                                   \
 	"  --key TYPE             certificate key: ec-p256 (default), ec-p384, rsa-2048, rsa-3072, rsa-4096\n" \
 	"  --preferred-chain CN   use the chain whose top certificate was issued by CN, if offered\n" \
 	"  --profile NAME         certificate profile, one the CA's directory lists\n"          \

@@ -1,5 +1,11 @@
+/*
+ * http-01 (RFC 8555 section 8.3): the standalone listener, the webroot
+ * and stateless modes, and the self-check.
+ */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -8,12 +14,15 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "challenge_http.h"
+#include "http.h"
 #include "log.h"
+#include "net.h"
 
 struct connection {
 	int fd;			/* -1 for a free slot */
@@ -64,20 +73,16 @@ split_address(const char *addr_port, char *host, size_t cap, const char **port)
 
 /* see challenge_http.h */
 int
-http01_listen(struct http01_server *s, const char *addr_port)
+challenge_listen(const char *addr_port, const char *mode)
 {
 	struct addrinfo hints, *res = NULL;
 	char host[64];
 	const char *port;
 	int fd, one = 1, rc;
 
-	s->listen_fd = -1;
-	s->child = 0;
-	s->token_count = 0;
-
 	if (split_address(addr_port, host, sizeof(host), &port) != 0 || port[0] == '\0' ||
 	    strspn(port, "0123456789") != strlen(port))
-		return error_set("standalone address '%s' is invalid; give ADDR:PORT, [IPV6]:PORT or :PORT",
+		return error_set("%s address '%s' is invalid; give ADDR:PORT, [IPV6]:PORT or :PORT", mode,
 		    addr_port);
 
 	memset(&hints, 0, sizeof(hints));
@@ -86,13 +91,13 @@ http01_listen(struct http01_server *s, const char *addr_port)
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
 	rc = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &res);
 	if (rc != 0)
-		return error_set("standalone address '%s': %s; give a numeric address", addr_port,
+		return error_set("%s address '%s': %s; give a numeric address", mode, addr_port,
 		    gai_strerror(rc));
 
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		freeaddrinfo(res);
-		return error_set("standalone address '%s': socket: %s", addr_port, strerror(errno));
+		return error_set("%s address '%s': socket: %s", mode, addr_port, strerror(errno));
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 64) != 0) {
@@ -100,11 +105,22 @@ http01_listen(struct http01_server *s, const char *addr_port)
 		freeaddrinfo(res);
 		close(fd);
 		return error_set("cannot listen on %s: %s; stop the server using that port or choose "
-		    "another with --challenge standalone ADDR:PORT", addr_port, strerror(rc));
+		    "another with --challenge %s ADDR:PORT", addr_port, strerror(rc), mode);
 	}
 	freeaddrinfo(res);
-	s->listen_fd = fd;
-	return 0;
+	return fd;
+}
+
+/* see challenge_http.h */
+int
+http01_listen(struct http01_server *s, const char *addr_port)
+{
+	s->listen_fd = -1;
+	s->child = 0;
+	s->token_count = 0;
+
+	s->listen_fd = challenge_listen(addr_port, "standalone");
+	return s->listen_fd < 0 ? -1 : 0;
 }
 
 /* see challenge_http.h */
@@ -365,6 +381,400 @@ http01_stop(struct http01_server *s)
 	if (s->listen_fd >= 0) {
 		close(s->listen_fd);
 		s->listen_fd = -1;
+	}
+	explicit_bzero(s->tokens, sizeof(s->tokens));
+	s->token_count = 0;
+}
+
+/* ---- webroot ---- */
+
+/* Open directory NAME below DIR_FD, creating it 0755 when missing; a symbolic link is an error. */
+static int
+open_subdir(int dir_fd, const char *name, const char *shown)
+{
+	int fd;
+
+	if (mkdirat(dir_fd, name, 0755) == 0) {
+		/* The umask is 077; the web server's user must be able to enter the directory. */
+		if (fchmodat(dir_fd, name, 0755, AT_SYMLINK_NOFOLLOW) != 0 && errno != EOPNOTSUPP) {
+			error_set("cannot make %s readable: %s", shown, strerror(errno));
+			return -1;
+		}
+	} else if (errno != EEXIST) {
+		error_set("cannot create %s: %s", shown, strerror(errno));
+		return -1;
+	}
+	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		error_set("cannot open %s: %s%s", shown, strerror(errno),
+		    errno == ELOOP || errno == ENOTDIR ? "; it must be a directory, not a symbolic link" : "");
+	return fd;
+}
+
+/* see challenge_http.h */
+int
+http01_webroot_open(int dir_fd, const char *dir)
+{
+	char shown[PATH_MAX + 64];
+	int well_known, challenge;
+
+	snprintf(shown, sizeof(shown), "%s/.well-known", dir);
+	well_known = open_subdir(dir_fd, ".well-known", shown);
+	if (well_known < 0)
+		return -1;
+	snprintf(shown, sizeof(shown), "%s/.well-known/acme-challenge", dir);
+	challenge = open_subdir(well_known, "acme-challenge", shown);
+	close(well_known);
+	return challenge;
+}
+
+/* see challenge_http.h */
+int
+http01_webroot_write(int challenge_fd, const char *dir, const char *token, const char *content)
+{
+	size_t len = strlen(content), done = 0;
+	ssize_t n;
+	int fd, tries;
+
+	if (!http01_token_valid(token))
+		return error_set("the token '%s' is not base64url; it is not written under %s", token, dir);
+
+	/* A file left by a crashed run is replaced; O_EXCL and O_NOFOLLOW keep a planted link from being followed. */
+	for (tries = 0; tries < 2; tries++) {
+		fd = openat(challenge_fd, token, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+		unlinkat(challenge_fd, token, 0);
+	}
+	if (fd < 0)
+		return error_set("cannot create %s/.well-known/acme-challenge/%s: %s", dir, token, strerror(errno));
+
+	while (done < len) {
+		n = write(fd, content + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	if (done < len || fchmod(fd, 0644) != 0 || close(fd) != 0) {
+		error_set("cannot write %s/.well-known/acme-challenge/%s: %s", dir, token, strerror(errno));
+		if (done < len)
+			close(fd);
+		unlinkat(challenge_fd, token, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the self-check ---- */
+
+/* What to fix when the self-check of NAME fails in MODE. */
+static void
+self_check_hint(char *out, size_t cap, const char *name, enum challenge_type mode, const char *arg)
+{
+	switch (mode) {
+	case CHALLENGE_HTTP_STATELESS:
+		snprintf(out, cap, "the stateless snippet is missing from the port-80 server block of %s; run "
+		    "'keepcert nginx-snippet', paste its output there and reload nginx", name);
+		break;
+	case CHALLENGE_WEBROOT:
+		snprintf(out, cap, "the port-80 server block of %s does not serve %s/.well-known/acme-challenge; "
+		    "run 'keepcert nginx-snippet --webroot %s', paste its output there and reload nginx",
+		    name, arg, arg);
+		break;
+	case CHALLENGE_STANDALONE:
+		snprintf(out, cap, "requests for %s on port 80 do not reach keepcert's listener on %s; run "
+		    "'keepcert nginx-snippet --standalone %s', paste its output into the port-80 server "
+		    "block and reload nginx, or let keepcert listen on port 80 itself", name, arg, arg);
+		break;
+	default:
+		snprintf(out, cap, "serve the token on port 80 of %s", name);
+		break;
+	}
+}
+
+/* Write the Host header value for NAME: an IPv6 address gets brackets (RFC 3986 section 3.2.2). */
+static void
+host_header(const char *name, char *out, size_t cap)
+{
+	snprintf(out, cap, strchr(name, ':') != NULL ? "[%s]" : "%s", name);
+}
+
+/* Send the GET for TOKEN over C and read the response into RESP. */
+static int
+fetch_token(struct net_conn *c, const char *name, const char *token, struct http_response *resp)
+{
+	struct http_parser parser;
+	char host[NAME_MAX_LEN + 3], chunk[4096];
+	struct buf req = { 0 };
+	size_t used;
+	ssize_t n;
+	int r = HTTP_PARSE_MORE;
+
+	host_header(name, host, sizeof(host));
+	buf_printf(&req, "GET %s%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: keepcert/%s self-check\r\n"
+	    "Accept: */*\r\nConnection: close\r\n\r\n", HTTP01_PATH_PREFIX, token, host, KEEPCERT_VERSION);
+	if (req.failed || net_write_all(c, req.data, req.len) != 0) {
+		buf_free(&req);
+		return req.failed ? error_set("out of memory") : -1;
+	}
+	buf_free(&req);
+
+	http_parser_init(&parser, resp, 0, HTTP01_CHECK_MAX_BODY);
+	while (r == HTTP_PARSE_MORE) {
+		n = net_read(c, chunk, sizeof(chunk));
+		if (n < 0)
+			break;
+		r = n == 0 ? http_parser_finish(&parser) : http_parser_feed(&parser, chunk, (size_t)n, &used);
+	}
+	if (r == HTTP_PARSE_ERROR)
+		error_set("invalid HTTP response: %s", http_parse_strerror(parser.error));
+	http_parser_free(&parser);
+	return r == HTTP_PARSE_DONE ? 0 : -1;
+}
+
+/* The body of RESP, without trailing whitespace, as its length. */
+static size_t
+trimmed_length(const struct http_response *resp)
+{
+	size_t len = resp->body.len;
+
+	while (len > 0 && isspace((unsigned char)resp->body.data[len - 1]))
+		len--;
+	return len;
+}
+
+/* see challenge_http.h */
+int
+http01_self_check(const char *name, const char *token, const char *key_authorization,
+    const char *addr, enum challenge_type mode, const char *arg)
+{
+	struct http_response resp;
+	struct net_conn conn = { .fd = -1 };
+	char host[256], hint[1024], shown[HTTP01_CHECK_SHOWN * 4 + 1], url[NAME_MAX_LEN + 200];
+	const char *port = "80", *location;
+	size_t len;
+	int rc;
+
+	memset(&resp, 0, sizeof(resp));
+	host_header(name, url, sizeof(url));
+	snprintf(url + strlen(url), sizeof(url) - strlen(url), "%s%s", HTTP01_PATH_PREFIX, token);
+	self_check_hint(hint, sizeof(hint), name, mode, arg);
+
+	snprintf(host, sizeof(host), "%s", name);
+	if (addr != NULL && (split_address(addr, host, sizeof(host), &port) != 0 || host[0] == '\0' ||
+	    port[0] == '\0' || strspn(port, "0123456789") != strlen(port)))
+		return error_set("self-check address '%s' is invalid; give ADDR:PORT or [IPV6]:PORT", addr);
+
+	if (net_connect(&conn, host, (unsigned)atoi(port), 0, HTTP01_CHECK_TIMEOUT, HTTP01_CHECK_TIMEOUT) != 0) {
+		error_prefix("self-check of http://%s", url);
+		return HTTP01_UNREACHABLE;
+	}
+	rc = fetch_token(&conn, name, token, &resp);
+	net_close(&conn);
+	if (rc != 0) {
+		http_response_free(&resp);
+		error_prefix("self-check of http://%s: no complete response", url);
+		return HTTP01_UNREACHABLE;
+	}
+
+	len = trimmed_length(&resp);
+	if (resp.status == 200 && len == strlen(key_authorization) &&
+	    memcmp(resp.body.data, key_authorization, len) == 0) {
+		http_response_free(&resp);
+		log_info("%s: self-check passed: http://%s returns the key authorization", name, url);
+		return 0;
+	}
+
+	log_sanitize(shown, sizeof(shown), resp.body.data != NULL ? resp.body.data : "",
+	    len < HTTP01_CHECK_SHOWN ? len : HTTP01_CHECK_SHOWN);
+	/*
+	 * NOTE: CAs follow redirects on http-01 (Let's Encrypt does, to ports
+	 * 80 and 443), so a site that redirects the token to a server that
+	 * serves it would pass there but fails this check.
+	 */
+	location = http_header(&resp, "Location");
+	if (resp.status >= 300 && resp.status < 400 && location != NULL) {
+		char where[256];
+
+		log_sanitize(where, sizeof(where), location, strlen(location));
+		error_set("self-check of http://%s: status %d, a redirect to %s; keepcert does not follow "
+		    "redirects, so serve the token on port 80 before any redirect: %s", url, resp.status,
+		    where, hint);
+	} else if (resp.status == 200 && mode == CHALLENGE_HTTP_STATELESS && len > strlen(token) + 1 &&
+	    strncmp(resp.body.data, token, strlen(token)) == 0 && resp.body.data[strlen(token)] == '.') {
+		error_set("self-check of http://%s: status 200 with '%s', the thumbprint of another account; "
+		    "run 'keepcert nginx-snippet' with the same --directory and --state-dir as this run, "
+		    "replace the snippet in the port-80 server block of %s and reload nginx", url, shown, name);
+	} else {
+		error_set("self-check of http://%s: status %d with '%s'%s, expected the key authorization; %s",
+		    url, resp.status, shown, len > HTTP01_CHECK_SHOWN ? "..." : "", hint);
+	}
+	http_response_free(&resp);
+	return -1;
+}
+
+/* ---- the solver ---- */
+
+static int
+solver_prepare(void *ctx, const char *identifier, const char *token, const char *key_authorization)
+{
+	struct http01_solver *s = ctx;
+	size_t i = s->token_count;
+
+	if (!http01_token_valid(token))
+		return error_set("%s: the CA sent an http-01 token that is not base64url; refusing it", identifier);
+	if (strlen(key_authorization) > HTTP01_KEY_AUTH_MAX)
+		return error_set("%s: the http-01 key authorization is longer than %d bytes", identifier,
+		    HTTP01_KEY_AUTH_MAX);
+	if (i == HTTP01_MAX_TOKENS)
+		return error_set("more than %d http-01 tokens in one order", HTTP01_MAX_TOKENS);
+
+	snprintf(s->tokens[i].token, sizeof(s->tokens[i].token), "%s", token);
+	snprintf(s->tokens[i].key_authorization, sizeof(s->tokens[i].key_authorization), "%s",
+	    key_authorization);
+	snprintf(s->names[i], sizeof(s->names[i]), "%s", identifier);
+	s->written[i] = 0;
+	s->token_count++;
+
+	switch (s->mode) {
+	case CHALLENGE_WEBROOT:
+		if (http01_webroot_write(s->challenge_fd, s->arg, token, key_authorization) != 0)
+			return error_prefix("%s", identifier);
+		s->written[i] = 1;
+		log_debug("%s: wrote %s%s under %s", identifier, HTTP01_PATH_PREFIX, token, s->arg);
+		return 0;
+	case CHALLENGE_STANDALONE:
+		return http01_add(&s->server, token, key_authorization);
+	default:
+		return 0;	/* stateless: nginx computes the answer itself */
+	}
+}
+
+static int
+solver_start(void *ctx)
+{
+	struct http01_solver *s = ctx;
+	time_t started = time(NULL);
+	size_t i;
+	int rc;
+
+	if (s->mode == CHALLENGE_STANDALONE && http01_serve(&s->server, s->lifetime) != 0)
+		return -1;
+	if (!s->self_check)
+		return 0;
+
+	/*
+	 * A wrong response found here costs the CA nothing, while a failed
+	 * validation counts against its limits, so it stops the run. No
+	 * response at all only warns, because the CA may reach NAME where this
+	 * host cannot, as behind a router without NAT loopback or with
+	 * split-horizon DNS.
+	 */
+	for (i = 0; i < s->token_count; i++) {
+		if (time(NULL) - started > HTTP01_CHECK_BUDGET) {
+			log_warning("self-check: skipping the remaining %zu name(s) after %d seconds",
+			    s->token_count - i, HTTP01_CHECK_BUDGET);
+			break;
+		}
+		rc = http01_self_check(s->names[i], s->tokens[i].token, s->tokens[i].key_authorization,
+		    s->self_check_addr, s->mode, s->arg);
+		if (rc == HTTP01_UNREACHABLE)
+			log_warning("%s: %s; responding to the challenge anyway, because the CA may reach %s where this "
+			    "host cannot (give --self-check-addr ADDR:PORT to check through another address)",
+			    s->names[i], error_text(), s->names[i]);
+		else if (rc != 0)
+			return error_prefix("stopped before responding to the challenge");
+	}
+	return 0;
+}
+
+/* Remove the files written for this run; the directories stay for the next one. */
+static void
+remove_files(struct http01_solver *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->token_count; i++) {
+		if (!s->written[i])
+			continue;
+		if (unlinkat(s->challenge_fd, s->tokens[i].token, 0) != 0 && errno != ENOENT)
+			log_warning("cannot remove %s/.well-known/acme-challenge/%s: %s; remove it by hand",
+			    s->arg, s->tokens[i].token, strerror(errno));
+		s->written[i] = 0;
+	}
+}
+
+static void
+solver_cleanup(void *ctx)
+{
+	struct http01_solver *s = ctx;
+
+	remove_files(s);
+	if (s->mode == CHALLENGE_STANDALONE && s->server.child > 0) {
+		kill(s->server.child, SIGTERM);
+		while (waitpid(s->server.child, NULL, 0) < 0 && errno == EINTR)
+			;
+		s->server.child = 0;
+	}
+	explicit_bzero(s->tokens, sizeof(s->tokens));
+	s->token_count = 0;
+	s->server.token_count = 0;
+}
+
+/* see challenge_http.h */
+int
+http01_solver_open(struct http01_solver *s, enum challenge_type mode, const char *arg)
+{
+	int dir_fd;
+
+	s->mode = mode;
+	s->arg = arg;
+	s->challenge_fd = -1;
+	s->server.listen_fd = -1;
+	s->server.child = 0;
+	s->token_count = 0;
+
+	switch (mode) {
+	case CHALLENGE_STANDALONE:
+		return http01_listen(&s->server, arg);
+	case CHALLENGE_WEBROOT:
+		dir_fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dir_fd < 0)
+			return error_set("webroot %s: %s; create it and serve it with the block from 'keepcert "
+			    "nginx-snippet --webroot %s'", arg, strerror(errno), arg);
+		s->challenge_fd = http01_webroot_open(dir_fd, arg);
+		close(dir_fd);
+		return s->challenge_fd < 0 ? -1 : 0;
+	case CHALLENGE_HTTP_STATELESS:
+		return 0;
+	default:
+		return error_set("challenge type %d is not an http-01 mode", (int)mode);
+	}
+}
+
+/* see challenge_http.h */
+void
+http01_solver_bind(struct http01_solver *s, struct acme_solver *out)
+{
+	out->type = "http-01";
+	out->prepare = solver_prepare;
+	out->start = solver_start;
+	out->cleanup = solver_cleanup;
+	out->ctx = s;
+}
+
+/* see challenge_http.h */
+void
+http01_solver_close(struct http01_solver *s)
+{
+	remove_files(s);
+	if (s->mode == CHALLENGE_STANDALONE)
+		http01_stop(&s->server);
+	if (s->challenge_fd >= 0) {
+		close(s->challenge_fd);
+		s->challenge_fd = -1;
 	}
 	explicit_bzero(s->tokens, sizeof(s->tokens));
 	s->token_count = 0;

@@ -1,6 +1,16 @@
 /*
- * http-01 challenges (RFC 8555 section 8.3): the standalone listener.
+ * http-01 challenges (RFC 8555 section 8.3) in three modes, and the
+ * self-check that fetches a token the way the CA will, before keepcert
+ * responds to the challenge.
  *
+ * http-stateless: nginx returns TOKEN.THUMBPRINT for every token from a
+ * regex location (keepcert nginx-snippet), so keepcert writes nothing.
+ *
+ * webroot DIR: keepcert writes DIR/.well-known/acme-challenge/TOKEN (0644,
+ * directories 0755) for the web server to serve, opening each path
+ * component below DIR with O_NOFOLLOW, and removes the files afterwards.
+ *
+ * standalone ADDR:PORT: keepcert's own listener.
  * keepcert binds ADDR:PORT itself before it contacts the CA, so a port
  * already in use fails the run before any request. Once every pending
  * token is known, http01_serve() forks a child that answers
@@ -14,7 +24,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "acme.h"
 #include "buf.h"
+#include "config.h"
 
 #define HTTP01_PATH_PREFIX "/.well-known/acme-challenge/"
 #define HTTP01_MAX_TOKENS 100		/* one per identifier of an order */
@@ -23,6 +35,11 @@
 #define HTTP01_MAX_REQUEST 4096		/* request line and headers */
 #define HTTP01_MAX_CONNECTIONS 64
 #define HTTP01_CONNECTION_TIMEOUT 10	/* seconds from accept to the last byte sent */
+#define HTTP01_CHECK_TIMEOUT 10		/* seconds for each connect, read and write of a self-check */
+#define HTTP01_CHECK_BUDGET 120		/* seconds for the self-checks of one order, then the rest is skipped */
+#define HTTP01_CHECK_MAX_BODY 4096	/* a key authorization is under 200 bytes */
+#define HTTP01_CHECK_SHOWN 60		/* bytes of a wrong answer quoted in the error */
+#define HTTP01_UNREACHABLE (-2)		/* http01_self_check() got no response */
 
 struct http01_token {
 	char token[HTTP01_TOKEN_MAX + 1];
@@ -38,6 +55,13 @@ struct http01_server {
 
 /* 1 when TOKEN is 1..HTTP01_TOKEN_MAX characters of the base64url alphabet. */
 int http01_token_valid(const char *token);
+
+/*
+ * Parse "ADDR:PORT", "[IPV6]:PORT", ":PORT" or "PORT" (any address), bind
+ * it and listen, for the challenge MODE ("standalone", "tls-alpn") that
+ * errors name. Returns the non-blocking socket, or -1 with error_text() set.
+ */
+int challenge_listen(const char *addr_port, const char *mode);
 
 /*
  * Parse "ADDR:PORT", "[IPV6]:PORT", ":PORT" or "PORT" (any address), bind
@@ -64,5 +88,64 @@ void http01_stop(struct http01_server *s);
  * bytes (a 431 response is in OUT).
  */
 int http01_respond(const struct http01_server *s, const char *req, size_t req_len, struct buf *out);
+
+/*
+ * The http-01 solver of one run: the tokens of every authorization, the
+ * mode's resources (the webroot directory or the listener), and the
+ * self-check settings.
+ */
+struct http01_solver {
+	enum challenge_type mode;	/* CHALLENGE_HTTP_STATELESS, CHALLENGE_WEBROOT or CHALLENGE_STANDALONE */
+	const char *arg;		/* DIR or ADDR:PORT; NULL for http-stateless */
+	int self_check;
+	const char *self_check_addr;	/* ADDR:PORT to connect to instead of NAME:80, or NULL */
+	int lifetime;			/* seconds the standalone listener may live */
+	int challenge_fd;		/* webroot: DIR/.well-known/acme-challenge, or -1 */
+	struct http01_server server;	/* standalone */
+	struct http01_token tokens[HTTP01_MAX_TOKENS];
+	char names[HTTP01_MAX_TOKENS][NAME_MAX_LEN + 3];	/* the identifier of each token */
+	unsigned char written[HTTP01_MAX_TOKENS];	/* webroot: the file exists and is ours */
+	size_t token_count;
+};
+
+/*
+ * Prepare solver S for MODE with ARG: the standalone mode binds its
+ * address and the webroot mode opens DIR, so that a mistake fails before
+ * any request to the CA. Returns 0, or -1 with error_text() set.
+ */
+int http01_solver_open(struct http01_solver *s, enum challenge_type mode, const char *arg);
+
+/* Fill OUT with the acme_solver callbacks of S. */
+void http01_solver_bind(struct http01_solver *s, struct acme_solver *out);
+
+/* Remove every file written, stop the listener and close the directory. Safe to call twice. */
+void http01_solver_close(struct http01_solver *s);
+
+/*
+ * Create DIR/.well-known/acme-challenge below DIR_FD (directories 0755),
+ * never following a symbolic link, and return a descriptor of it, or -1
+ * with error_text() naming DIR.
+ */
+int http01_webroot_open(int dir_fd, const char *dir);
+
+/*
+ * Write CONTENT to the file TOKEN (0644) in the directory CHALLENGE_FD
+ * without following a symbolic link, replacing a file left by an earlier
+ * run. Returns 0 or -1.
+ */
+int http01_webroot_write(int challenge_fd, const char *dir, const char *token, const char *content);
+
+/*
+ * Fetch http://NAME/.well-known/acme-challenge/TOKEN, connecting to ADDR
+ * ("ADDR:PORT") when it is not NULL, else to NAME on port 80, with the
+ * Host header NAME either way, and compare the body, without trailing
+ * whitespace (RFC 8555 section 8.3), with KEY_AUTHORIZATION. Redirects
+ * are not followed. Returns 0 when they match, -1 when a response came
+ * back but not the key authorization, or HTTP01_UNREACHABLE when no
+ * complete response came back. error_text() then describes the response
+ * and, for MODE and ARG, what to fix.
+ */
+int http01_self_check(const char *name, const char *token, const char *key_authorization,
+    const char *addr, enum challenge_type mode, const char *arg);
 
 #endif

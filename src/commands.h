@@ -20,6 +20,8 @@ int cmd_help(struct args *a);
 int cmd_issue(struct args *a);
 int cmd_revoke(struct args *a);
 int cmd_account(struct args *a);
+int cmd_check(struct args *a);
+int cmd_nginx_snippet(struct args *a);
 
 /* Send one request (or --repeat N) with keepcert's HTTP client and print the response. */
 int cmd_fetch(struct args *a);

@@ -371,6 +371,20 @@ set_reuse_key(struct parser *p, const char *value)
 }
 
 static int
+set_self_check(struct parser *p, const char *value)
+{
+	return parse_bool(value, &p->settings->self_check);
+}
+
+static int
+set_self_check_addr(struct parser *p, const char *value)
+{
+	if (check_host_port(value) != 0)
+		return -1;
+	return set_string(&p->settings->self_check_addr, value);
+}
+
+static int
 set_preferred_chain(struct parser *p, const char *value)
 {
 	return set_string(&p->settings->preferred_chain, value);
@@ -448,6 +462,8 @@ static const struct key_def key_defs[] = {
 	{ "reuse-key", SCOPE_BOTH, set_reuse_key },
 	{ "preferred-chain", SCOPE_BOTH, set_preferred_chain },
 	{ "profile", SCOPE_BOTH, set_profile },
+	{ "self-check", SCOPE_BOTH, set_self_check },
+	{ "self-check-addr", SCOPE_BOTH, set_self_check_addr },
 	{ "names", SCOPE_CERT, set_names },
 	{ "probe", SCOPE_CERT, set_probe },
 };
@@ -478,6 +494,7 @@ settings_init(struct config_defaults *s)
 	memset(s, 0, sizeof(*s));
 	s->renew_days = -1;
 	s->reuse_key = -1;
+	s->self_check = -1;
 }
 
 /* Start the section [NAME] on the current line. */
@@ -563,6 +580,27 @@ inherit(struct config_defaults *s, const struct config_defaults *g)
 		return -1;
 	if (s->profile == NULL && g->profile != NULL && set_string(&s->profile, g->profile) != 0)
 		return -1;
+	if (s->self_check < 0)
+		s->self_check = g->self_check >= 0 ? g->self_check : 1;
+	if (s->self_check_addr == NULL && g->self_check_addr != NULL &&
+	    set_string(&s->self_check_addr, g->self_check_addr) != 0)
+		return -1;
+	return 0;
+}
+
+/* Only dns-01 validates a wildcard name (RFC 8555 section 7.1.3). */
+static int
+check_wildcards(const struct config_cert *cert)
+{
+	size_t i;
+
+	if (cert->settings.challenge.type == CHALLENGE_DNS_HOOK)
+		return 0;
+	for (i = 0; i < cert->name_count; i++)
+		if (strncmp(cert->names[i], "*.", 2) == 0)
+			return error_set("%s is a wildcard name, which only dns-01 can validate, but the "
+			    "challenge is %s; set 'challenge = dns-hook PROGRAM' in this section",
+			    cert->names[i], config_challenge_name(cert->settings.challenge.type));
 	return 0;
 }
 
@@ -593,6 +631,8 @@ finish(struct parser *p, const char *path)
 		}
 		if (inherit(&cert->settings, &c->defaults) != 0)
 			return -1;
+		if (check_wildcards(cert) != 0)
+			return error_prefix("%s:%d: section [%s]", path, cert->line, cert->name);
 	}
 
 	if (c->directory == NULL && set_string(&c->directory, CONFIG_DEFAULT_DIRECTORY) != 0)
@@ -726,6 +766,7 @@ settings_free(struct config_defaults *s)
 	free(s->deploy);
 	free(s->preferred_chain);
 	free(s->profile);
+	free(s->self_check_addr);
 }
 
 /* see config.h */

@@ -32,8 +32,8 @@
 
 #define CONFIG_FILE_MAX (1u << 20)	/* bytes */
 #define CONFIG_LINE_MAX 4096		/* bytes of one line, without the newline */
-#define CONFIG_LINES_MAX 10000
-#define CONFIG_CERTS_MAX 256		/* sections */
+#define CONFIG_LINES_MAX 65536
+#define CONFIG_CERTS_MAX 4096		/* sections: a hosting box may renew thousands */
 #define CONFIG_NAMES_MAX 100		/* names of one certificate, the usual CA limit */
 #define CONFIG_PROBES_MAX 16
 #define CONFIG_CONTACTS_MAX 8
@@ -60,6 +60,8 @@ struct config_defaults {
 	int reuse_key;		/* 1: keep the private key across renewals */
 	char *preferred_chain;	/* issuer common name of the chain to prefer */
 	char *profile;		/* ACME profile name to request */
+	int self_check;		/* 0: answer http-01 without fetching each token first; default 1 */
+	char *self_check_addr;	/* ADDR:PORT the self-check connects to instead of NAME:80 */
 };
 
 struct config_cert {

@@ -12,7 +12,7 @@
 
 #include "account.h"
 #include "cert.h"
-#include "challenge_http.h"
+#include "challenge.h"
 #include "commands.h"
 #include "csr.h"
 #include "lock.h"
@@ -24,7 +24,6 @@
 
 enum {
 	OPT_NAME = 100,
-	OPT_CHALLENGE,
 	OPT_KEY,
 	OPT_PREFERRED_CHAIN,
 	OPT_REASON,
@@ -35,46 +34,16 @@ struct issue_options {
 	struct account_options account;
 	const char *names[ACME_MAX_IDENTIFIERS];
 	size_t name_count;
-	const char *standalone;		/* ADDR:PORT of the http-01 listener */
+	struct challenge_spec challenge;
 	enum key_type key_type;
 	const char *preferred_chain;
 	const char *profile;		/* NULL: the CA's default */
 };
 
-/* The http-01 standalone listener as an ACME challenge solver. */
-struct standalone {
-	struct http01_server *server;
-	int lifetime;		/* seconds the listener process may live */
-};
-
-static int
-standalone_prepare(void *ctx, const char *identifier, const char *token, const char *key_authorization)
-{
-	struct standalone *s = ctx;
-
-	return http01_add(s->server, token, key_authorization);
-}
-
-static int
-standalone_start(void *ctx)
-{
-	struct standalone *s = ctx;
-
-	return http01_serve(s->server, s->lifetime);
-}
-
-static void
-standalone_cleanup(void *ctx)
-{
-	struct standalone *s = ctx;
-
-	http01_stop(s->server);
-}
-
 static const struct option_spec issue_specs[] = {
 	ACCOUNT_OPTION_SPECS,
 	{ "domain", 'd', 1, OPT_NAME },
-	{ "challenge", 0, 1, OPT_CHALLENGE },
+	CHALLENGE_OPTION_SPECS,
 	{ "key", 0, 1, OPT_KEY },
 	{ "preferred-chain", 0, 1, OPT_PREFERRED_CHAIN },
 	{ "profile", 0, 1, OPT_PROFILE },
@@ -89,9 +58,12 @@ parse_issue_options(struct args *a, struct issue_options *o)
 
 	memset(o, 0, sizeof(*o));
 	account_options_init(&o->account);
+	challenge_spec_init(&o->challenge);
 	o->key_type = KEY_EC_P256;
 	while ((id = args_next(a, issue_specs, &value)) > 0) {
 		rc = account_option(&o->account, id, value);
+		if (rc == 0)
+			rc = challenge_option(&o->challenge, id, value, a);
 		if (rc < 0)
 			return -1;
 		if (rc == 1)
@@ -101,14 +73,6 @@ parse_issue_options(struct args *a, struct issue_options *o)
 			if (o->name_count == ACME_MAX_IDENTIFIERS)
 				return error_set("more than %d names", ACME_MAX_IDENTIFIERS);
 			o->names[o->name_count++] = value;
-			break;
-		case OPT_CHALLENGE:
-			if (strcmp(value, "standalone") != 0)
-				return error_set("--challenge '%s' is not supported yet; use --challenge standalone "
-				    "ADDR:PORT", value);
-			o->standalone = args_take(a);
-			if (o->standalone == NULL)
-				return error_set("--challenge standalone needs ADDR:PORT, such as 0.0.0.0:80");
 			break;
 		case OPT_KEY:
 			if (key_type_parse(value, &o->key_type) != 0)
@@ -129,8 +93,6 @@ parse_issue_options(struct args *a, struct issue_options *o)
 		return error_set("unexpected argument '%s'; give names with -d NAME", a->operands[0]);
 	if (o->name_count == 0)
 		return error_set("give at least one name with -d NAME");
-	if (o->standalone == NULL)
-		return error_set("give the challenge with --challenge standalone ADDR:PORT");
 	return 0;
 }
 
@@ -275,12 +237,9 @@ out:
 
 /* The whole issuance, from account to installed files. */
 static int
-issue(const struct issue_options *o, const char *name, struct http01_server *listener,
+issue(const struct issue_options *o, const char *name, const struct acme_solver *solver,
     const struct acme_identifier *ids, size_t count)
 {
-	struct standalone standalone = { listener, o->account.timeout + 10 };
-	struct acme_solver solver = { "http-01", standalone_prepare, standalone_start, standalone_cleanup,
-		&standalone };
 	const char *names[ACME_MAX_IDENTIFIERS];
 	struct acme_client *c = calloc(1, sizeof(*c));
 	struct acme_order *order = calloc(1, sizeof(*order));
@@ -305,7 +264,7 @@ issue(const struct issue_options *o, const char *name, struct http01_server *lis
 
 	if (account_open(c, &acct, &o->account, 1) != 0 ||
 	    acme_order_new(c, ids, count, o->profile, order) != 0 ||
-	    acme_order_authorize(c, order, &solver) != 0 ||
+	    acme_order_authorize(c, order, solver) != 0 ||
 	    acme_order_finalize(c, order, csr.data, csr.len) != 0 ||
 	    acme_certificate_download(c, order, o->preferred_chain, &pem) != 0)
 		goto out;
@@ -332,7 +291,9 @@ cmd_issue(struct args *a)
 {
 	static struct acme_identifier ids[ACME_MAX_IDENTIFIERS];
 	struct issue_options o;
-	struct http01_server *listener;
+	struct challenge_solver *solver;
+	const char *names[ACME_MAX_IDENTIFIERS];
+	size_t i;
 	struct lock lock;
 	char name[NAME_MAX_LEN + 16];
 	size_t count;
@@ -345,6 +306,14 @@ cmd_issue(struct args *a)
 		return EXIT_USAGE;
 	}
 
+	for (i = 0; i < count; i++)
+		names[i] = ids[i].value;
+	if (challenge_check_names(&o.challenge, names, count) != 0) {
+		log_error("issue: %s", error_text());
+		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
+		return EXIT_USAGE;
+	}
+
 	/* A timer run and this one must not write the state directory at once. */
 	if (lock_acquire(&lock, o.account.state_dir, LOCK_WAIT) != 0) {
 		log_error("issue: %s", error_text());
@@ -352,21 +321,19 @@ cmd_issue(struct args *a)
 		return EXIT_FAILED;
 	}
 
-	/* The port is bound before the first request, so a port in use costs the CA nothing. */
-	listener = calloc(1, sizeof(*listener));
-	if (listener == NULL || http01_listen(listener, o.standalone) != 0) {
-		log_error("issue: %s", listener == NULL ? "out of memory" : error_text());
-		free(listener);
+	/* Ports are bound and the webroot opened before the first request, so a mistake costs the CA nothing. */
+	solver = challenge_solver_new(&o.challenge, o.account.timeout + 10);
+	if (solver == NULL) {
+		log_error("issue: %s", error_text());
 		lock_release(&lock);
 		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
 		return EXIT_FAILED;
 	}
 
-	rc = issue(&o, name, listener, ids, count);
+	rc = issue(&o, name, challenge_solver_acme(solver), ids, count);
 	if (rc != 0)
 		log_error("%s: %s", name, error_text());
-	http01_stop(listener);
-	free(listener);
+	challenge_solver_free(solver);
 	lock_release(&lock);
 	explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
 	return rc == 0 ? EXIT_OK : EXIT_FAILED;

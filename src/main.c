@@ -4,6 +4,7 @@
 
 #include "args.h"
 #include "account.h"
+#include "challenge.h"
 #include "commands.h"
 #include "log.h"
 
@@ -20,12 +21,18 @@ static const struct command commands[] = {
 	    "print the versions of keepcert and BearSSL and the build target", "" },
 	{ "help", cmd_help, "[COMMAND]",
 	    "describe every command, or one command and its options", "" },
-	{ "issue", cmd_issue, "-d NAME [-d NAME]... --challenge standalone ADDR:PORT [OPTIONS]",
+	{ "issue", cmd_issue, "-d NAME [-d NAME]... [--challenge MODE [ARG]] [OPTIONS]",
 	    "obtain a certificate now and install it in the state directory", ISSUE_HELP },
 	{ "revoke", cmd_revoke, "NAME|FILE [--reason CODE] [OPTIONS]",
 	    "revoke a certificate with the account key", REVOKE_HELP },
 	{ "account", cmd_account, "register|show|update|rollover|deactivate|thumbprint [OPTIONS]",
 	    "manage the ACME account: create, show, change contact or key, deactivate", ACCOUNT_HELP },
+	{ "check", cmd_check, "[NAME]... [--challenge MODE [ARG]] [OPTIONS]",
+	    "fetch a probe token for every name the way the CA will, without contacting the CA",
+	    CHECK_HELP },
+	{ "nginx-snippet", cmd_nginx_snippet, "[--webroot DIR | --standalone ADDR:PORT] [OPTIONS]",
+	    "print the nginx location block that serves http-01 responses for this account or mode",
+	    SNIPPET_HELP },
 	{ "fetch", cmd_fetch, "[OPTIONS] URL",
 	    "send one HTTP request, to check that a CA is reachable; prints the response",
 	    "  --ca-bundle FILE      trust the certificates in this PEM file instead of the system's\n"

@@ -44,6 +44,6 @@ expect_exit 0 register --state-dir "$WORK/s3" --eab-kid kid-1 --eab-hmac-key "$k
 expect_match "$WORK/out" '^https://localhost:[0-9]+/my-account/'
 # The MAC key never reaches the log, even at -vv.
 ! grep -q "$key" "$WORK/err" || fail "the EAB key was logged"
-expect_exit 0 "$KEEPCERT" issue -d eab.test --challenge standalone "127.0.0.1:$PEBBLE_HTTP_PORT" \
+expect_exit 0 "$KEEPCERT" issue -d eab.test --challenge standalone "127.0.0.1:$PEBBLE_HTTP_PORT" --no-self-check \
 	--directory "$PEBBLE_DIRECTORY" --ca-bundle "$PEBBLE_CA_BUNDLE" --state-dir "$WORK/s3"
 pebble_verify "$WORK/s3/certs/eab.test/live/fullchain.pem"

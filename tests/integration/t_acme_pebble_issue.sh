@@ -65,7 +65,7 @@ expect_match "$WORK/err" 'terms of service \(data:text/plain,.*\) must be accept
 expect_exit 0 pebble_keepcert issue -d ::1 -d v6.test --challenge standalone "[::]:$PEBBLE_HTTP_PORT"
 check_live __1 0:0:0:0:0:0:0:1 v6.test
 
-# A wildcard needs dns-01, which Pebble alone offers for it: a clear error, nothing installed.
-expect_exit 1 pebble_keepcert issue -d '*.wild.test' --challenge standalone "$listen"
-expect_match "$WORK/err" '\*\.wild\.test: the CA offers no http-01 challenge \(it offers: dns-01\)'
+# A wildcard needs dns-01: a usage error before any request, nothing installed.
+expect_exit 2 pebble_keepcert issue -d '*.wild.test' --challenge standalone "$listen"
+expect_match "$WORK/err" '\*\.wild\.test is a wildcard name, which only dns-01 can validate'
 [ ! -e "$WORK/state/certs/_wildcard.wild.test" ] || fail "a directory was made for a failed wildcard"

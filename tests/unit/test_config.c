@@ -24,7 +24,8 @@ static const struct {
 	{ "# only a comment\n\n   \n", NULL },
 	{ "directory = letsencrypt-staging\ncontact = mailto:a@example.org\n", NULL },
 	{ "[example.org]\n", NULL },
-	{ "[example.org]\nnames = example.org www.example.org *.example.org\n", NULL },
+	{ "[example.org]\nnames = example.org www.example.org *.example.org\nchallenge = dns-hook /usr/local/bin/dns\n",
+	    NULL },
 	{ "key = rsa-3072\n[a.example]\nkey = ec-p384\nrenew-days = 20\n", NULL },
 	{ "challenge = webroot /var/www/acme\n[web]\nnames = a.example\n", NULL },
 	{ "[web]\nnames = a.example\nchallenge = standalone [::1]:8080\n", NULL },
@@ -227,7 +228,7 @@ TEST(config_limits)
 	text = malloc(CONFIG_LINES_MAX + 2);
 	memset(text, '\n', CONFIG_LINES_MAX + 1);
 	CHECK_INT(config_parse(text, CONFIG_LINES_MAX + 1, P, &c), -1);
-	CHECK_STR(error_text(), P ":10001: more than 10000 lines");
+	CHECK_STR(error_text(), P ":65537: more than 65536 lines");
 	CHECK_INT(config_parse(text, CONFIG_LINES_MAX, P, &c), 0);
 	config_free(&c);
 	free(text);
