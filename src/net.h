@@ -42,6 +42,8 @@ struct net_conn {
  * connection, the connect included, however much of those timeouts is
  * left: a server that trickles one byte at a time cannot stretch a request
  * past it. Returns 0 with C open, or -1 with error_text() set.
+ * NOTE: name resolution (getaddrinfo) cannot be interrupted, so a resolver
+ * that hangs can still hold a run past DEADLINE_MS.
  */
 int net_connect(struct net_conn *c, const char *host, unsigned port, int use_proxy,
     int connect_timeout, int io_timeout, long long deadline_ms);
