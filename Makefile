@@ -120,6 +120,7 @@ sanitize:
 # libFuzzer targets: every tests/fuzz/fuzz_NAME.c is built with clang against
 # the library sources and a clang-built BearSSL (in build/fuzz), then run for
 # FUZZ_SECONDS on a scratch copy of its seed corpus tests/fuzz/corpus/NAME.
+# A crashing input is kept as build/fuzz/NAME-crash-*, not in the source tree.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
@@ -133,10 +134,12 @@ fuzz:
 	@for f in $(FUZZ_BIN); do \
 		name=$${f#build/fuzz/fuzz_}; \
 		rm -rf build/fuzz/corpus-$$name; mkdir -p build/fuzz/corpus-$$name; \
-		cp tests/fuzz/corpus/$$name/* build/fuzz/corpus-$$name/ 2>/dev/null; \
+		cp tests/fuzz/corpus/$$name/* build/fuzz/corpus-$$name/ 2>/dev/null || \
+			{ echo "tests/fuzz/corpus/$$name: no seed corpus; commit a few small inputs there"; exit 1; }; \
 		echo "fuzzing $$name for $(FUZZ_SECONDS) s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$name \
-			2> build/fuzz/$$name.log || { tail -n 40 build/fuzz/$$name.log; exit 1; }; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/$$name- \
+			build/fuzz/corpus-$$name 2> build/fuzz/$$name.log || { tail -n 40 build/fuzz/$$name.log; \
+			echo "the input that failed is in build/fuzz/$$name-*; add it to tests/unit as a case"; exit 1; }; \
 		grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units)' build/fuzz/$$name.log; \
 	done
 

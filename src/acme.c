@@ -273,6 +273,13 @@ take_nonce(struct acme_client *c, const struct http_response *resp)
 	memcpy(c->nonce, n, len + 1);
 }
 
+/* Milliseconds from now until the run's deadline. */
+static long
+ms_left(const struct acme_client *c)
+{
+	return (long)(c->deadline_ms - clock_ms());
+}
+
 /* Send one request and keep its nonce; -1 only when no complete response arrived. */
 static int
 send_request(struct acme_client *c, const char *method, const char *url, const char *body,
@@ -280,8 +287,16 @@ send_request(struct acme_client *c, const char *method, const char *url, const c
 {
 	memset(resp, 0, sizeof(*resp));
 	if (http_request(c->http, method, url, body != NULL ? "application/jose+json" : NULL, body,
-	    body_len, resp) != 0)
+	    body_len, resp) != 0) {
+		/* The transport's waits end at the run's deadline, so the message names the option to raise. */
+		if (ms_left(c) <= 0) {
+			char why[1024];
+
+			snprintf(why, sizeof(why), "%s", error_text());
+			error_set("%s; raise --timeout or try again later", why);
+		}
 		return -1;
+	}
 	take_nonce(c, resp);
 	log_debug("%s %s: HTTP %d", method, url, resp->status);
 	return 0;
@@ -332,13 +347,6 @@ set_response_error(struct acme_client *c, const char *url, const struct http_res
 			snprintf(extra, sizeof(extra), "; visit %s", instance);
 	}
 	error_set("the CA rejected the request (HTTP %d): %s%s", resp->status, text, extra);
-}
-
-/* Milliseconds from now until the run's deadline. */
-static long
-ms_left(const struct acme_client *c)
-{
-	return (long)(c->deadline_ms - clock_ms());
 }
 
 /* Sleep MS milliseconds on the monotonic clock, resuming after signals. */
@@ -540,6 +548,7 @@ acme_open(struct acme_client *c, const struct acme_options *options)
 
 	memset(&ho, 0, sizeof(ho));
 	ho.ca_bundle = options->ca_bundle;
+	ho.deadline_ms = c->deadline_ms;
 	c->http = http_client_new(&ho);
 	if (c->http == NULL)
 		return -1;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "challenge_http.h"
+#include "clock.h"
 #include "http.h"
 #include "log.h"
 #include "net.h"
@@ -567,7 +568,9 @@ http01_self_check(const char *name, const char *token, const char *key_authoriza
 	    port[0] == '\0' || strspn(port, "0123456789") != strlen(port)))
 		return error_set("self-check address '%s' is invalid; give ADDR:PORT or [IPV6]:PORT", addr);
 
-	if (net_connect(&conn, host, (unsigned)atoi(port), 0, HTTP01_CHECK_TIMEOUT, HTTP01_CHECK_TIMEOUT) != 0) {
+	/* The deadline bounds the whole check, so a server that trickles its answer cannot stretch it. */
+	if (net_connect(&conn, host, (unsigned)atoi(port), 0, HTTP01_CHECK_TIMEOUT, HTTP01_CHECK_TIMEOUT,
+	    clock_ms() + HTTP01_CHECK_TIMEOUT * 1000LL) != 0) {
 		error_prefix("self-check of http://%s", url);
 		return HTTP01_UNREACHABLE;
 	}

@@ -84,7 +84,7 @@ open_connection(struct http_client *c, const struct http_url *u)
 
 	/* Only https goes through https_proxy; plain http is for checks on servers of our own. */
 	if (net_connect(&c->net, u->host, u->port, u->https, c->options.connect_timeout,
-	    c->options.io_timeout) < 0)
+	    c->options.io_timeout, c->options.deadline_ms) < 0)
 		return -1;
 	if (u->https) {
 		c->tls = tls_connect(&c->net, u->host, c->trust);
@@ -175,6 +175,11 @@ read_response(struct http_client *c, struct http_response *resp, int head, int *
 		ssize_t n = receive_bytes(c, chunk, sizeof(chunk));
 
 		if (n < 0) {
+			/* TLS ended without close_notify: name the part of the response that is missing. */
+			if (c->tls != NULL && c->net.failure == NET_FAIL_EOF && !*nothing_read &&
+			    http_parser_finish(&parser) == HTTP_PARSE_ERROR)
+				error_set("invalid response from %s: %s, without TLS close_notify", c->net.peer,
+				    http_parse_strerror(parser.error));
 			http_parser_free(&parser);
 			return -1;
 		}

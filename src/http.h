@@ -42,6 +42,7 @@ struct http_options {
 	const char *ca_bundle;		/* PEM file of trust anchors; NULL: system bundle, then compiled-in roots */
 	int connect_timeout;		/* seconds; 0 means 10 */
 	int io_timeout;			/* seconds for each read or write; 0 means 30 */
+	long long deadline_ms;		/* on clock_ms(): no connect, read or write waits past it; 0 for none */
 	size_t max_body;		/* 0 means HTTP_DEFAULT_MAX_BODY */
 	const char *user_agent_extra;	/* appended to "keepcert/VERSION", or NULL */
 };

@@ -42,6 +42,22 @@ wait_fd(int fd, short events, long long deadline)
 	}
 }
 
+/* The end of a wait of SECONDS that starts now, cut to DEADLINE (0: none). */
+static long long
+wait_end(int seconds, long long deadline)
+{
+	long long end = clock_ms() + (long long)seconds * 1000;
+
+	return deadline > 0 && deadline < end ? deadline : end;
+}
+
+/* Whether a wait timed out because DEADLINE (0: none) passed rather than its own timeout. */
+static int
+deadline_passed(long long deadline)
+{
+	return deadline > 0 && clock_ms() >= deadline;
+}
+
 static void
 format_address(const struct sockaddr *sa, char *out, size_t cap)
 {
@@ -62,11 +78,14 @@ format_address(const struct sockaddr *sa, char *out, size_t cap)
 
 /* Describe a failed connect to ADDR in WHY (of CAP bytes). */
 static void
-describe_connect_error(int err, const char *addr, int timeout, char *why, size_t cap)
+describe_connect_error(int err, const char *addr, int timeout, long long deadline, char *why, size_t cap)
 {
 	switch (err) {
 	case ETIMEDOUT:
-		snprintf(why, cap, "timed out after %d s connecting to %s", timeout, addr);
+		if (deadline_passed(deadline))
+			snprintf(why, cap, "the deadline passed while connecting to %s", addr);
+		else
+			snprintf(why, cap, "timed out after %d s connecting to %s", timeout, addr);
 		break;
 	case ECONNREFUSED:
 		snprintf(why, cap, "connection refused by %s", addr);
@@ -85,7 +104,7 @@ describe_connect_error(int err, const char *addr, int timeout, char *why, size_t
 
 /* Connect to one address with a deadline. Returns the socket, or -1 with *ERR set (ETIMEDOUT on timeout). */
 static int
-connect_address(const struct addrinfo *ai, int timeout, int *err)
+connect_address(const struct addrinfo *ai, int timeout, long long deadline, int *err)
 {
 	socklen_t len = sizeof(*err);
 	int fd, r, one = 1;
@@ -103,7 +122,7 @@ connect_address(const struct addrinfo *ai, int timeout, int *err)
 		return -1;
 	}
 	if (r < 0) {
-		r = wait_fd(fd, POLLOUT, clock_ms() + (long long)timeout * 1000);
+		r = wait_fd(fd, POLLOUT, wait_end(timeout, deadline));
 		if (r <= 0) {
 			*err = r == 0 ? ETIMEDOUT : errno;
 			close(fd);
@@ -127,7 +146,7 @@ connect_address(const struct addrinfo *ai, int timeout, int *err)
  * Stores "ADDR:PORT" of the connected address in ADDR.
  */
 static int
-dial(const char *host, unsigned port, int timeout, char *addr, size_t addr_cap)
+dial(const char *host, unsigned port, int timeout, long long deadline, char *addr, size_t addr_cap)
 {
 	struct addrinfo hints, *list, *ai;
 	char service[8], why[512] = "", one[160];
@@ -151,10 +170,10 @@ dial(const char *host, unsigned port, int timeout, char *addr, size_t addr_cap)
 
 	for (ai = list; ai != NULL && fd < 0; ai = ai->ai_next) {
 		format_address(ai->ai_addr, addr, addr_cap);
-		fd = connect_address(ai, timeout, &err);
+		fd = connect_address(ai, timeout, deadline, &err);
 		if (fd >= 0)
 			break;
-		describe_connect_error(err, addr, timeout, one, sizeof(one));
+		describe_connect_error(err, addr, timeout, deadline, one, sizeof(one));
 		if (why[0] != '\0')
 			strncat(why, "; ", sizeof(why) - strlen(why) - 1);
 		strncat(why, one, sizeof(why) - strlen(why) - 1);
@@ -326,7 +345,7 @@ proxy_connect(struct net_conn *c, const struct proxy *proxy, const char *host, u
 /* see net.h */
 int
 net_connect(struct net_conn *c, const char *host, unsigned port, int use_proxy, int connect_timeout,
-    int io_timeout)
+    int io_timeout, long long deadline_ms)
 {
 	struct proxy proxy;
 	char addr[INET6_ADDRSTRLEN + 16];
@@ -334,6 +353,7 @@ net_connect(struct net_conn *c, const char *host, unsigned port, int use_proxy, 
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->deadline_ms = deadline_ms;
 	if (connect_timeout <= 0)
 		connect_timeout = NET_DEFAULT_CONNECT_TIMEOUT;
 	io = io_timeout > 0 ? io_timeout : NET_DEFAULT_IO_TIMEOUT;
@@ -345,7 +365,7 @@ net_connect(struct net_conn *c, const char *host, unsigned port, int use_proxy, 
 	}
 
 	if (!via_proxy) {
-		c->fd = dial(host, port, connect_timeout, addr, sizeof(addr));
+		c->fd = dial(host, port, connect_timeout, deadline_ms, addr, sizeof(addr));
 		if (c->fd < 0)
 			return -1;
 		c->io_timeout = io;
@@ -353,7 +373,7 @@ net_connect(struct net_conn *c, const char *host, unsigned port, int use_proxy, 
 		return 0;
 	}
 
-	c->fd = dial(proxy.host, proxy.port, connect_timeout, addr, sizeof(addr));
+	c->fd = dial(proxy.host, proxy.port, connect_timeout, deadline_ms, addr, sizeof(addr));
 	if (c->fd < 0)
 		return error_prefix("proxy from https_proxy");
 	snprintf(c->peer, sizeof(c->peer), "proxy %s (%s)", proxy.host, addr);
@@ -373,7 +393,7 @@ net_connect(struct net_conn *c, const char *host, unsigned port, int use_proxy, 
 ssize_t
 net_read(struct net_conn *c, void *data, size_t len)
 {
-	long long deadline = clock_ms() + (long long)c->io_timeout * 1000;
+	long long deadline = wait_end(c->io_timeout, c->deadline_ms);
 
 	c->failure = NET_FAIL_NONE;
 	for (;;) {
@@ -399,6 +419,8 @@ net_read(struct net_conn *c, void *data, size_t len)
 		r = wait_fd(c->fd, POLLIN, deadline);
 		if (r == 0) {
 			c->failure = NET_FAIL_TIMEOUT;
+			if (deadline_passed(c->deadline_ms))
+				return error_set("timed out waiting for data from %s: the deadline passed", c->peer);
 			return error_set("timed out after %d s waiting for data from %s", c->io_timeout, c->peer);
 		}
 		if (r < 0) {
@@ -416,7 +438,7 @@ net_write_all(struct net_conn *c, const void *data, size_t len)
 
 	c->failure = NET_FAIL_NONE;
 	while (len > 0) {
-		long long deadline = clock_ms() + (long long)c->io_timeout * 1000;
+		long long deadline = wait_end(c->io_timeout, c->deadline_ms);
 		/* MSG_NOSIGNAL: a peer that went away is an error to report, not a SIGPIPE. */
 		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
 		int r;
@@ -440,6 +462,8 @@ net_write_all(struct net_conn *c, const void *data, size_t len)
 		r = wait_fd(c->fd, POLLOUT, deadline);
 		if (r == 0) {
 			c->failure = NET_FAIL_TIMEOUT;
+			if (deadline_passed(c->deadline_ms))
+				return error_set("timed out sending to %s: the deadline passed", c->peer);
 			return error_set("timed out after %d s sending to %s", c->io_timeout, c->peer);
 		}
 		if (r < 0) {

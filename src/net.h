@@ -28,6 +28,7 @@ enum net_failure {
 struct net_conn {
 	int fd;				/* -1 when closed */
 	int io_timeout;			/* seconds for each read or write */
+	long long deadline_ms;		/* on clock_ms(); no wait lasts past it; 0 for none */
 	enum net_failure failure;
 	char peer[300];			/* "HOST (ADDR:PORT)" or "HOST through proxy P", for messages */
 };
@@ -37,19 +38,28 @@ struct net_conn {
  * when USE_PROXY is set and no_proxy (or NO_PROXY) does not exclude HOST.
  * CONNECT_TIMEOUT applies to each address tried and to the proxy's reply,
  * IO_TIMEOUT to every later read and write; 0 selects the defaults.
- * Returns 0 with C open, or -1 with error_text() set.
+ * DEADLINE_MS (on clock_ms(), 0 for none) ends every wait of the
+ * connection, the connect included, however much of those timeouts is
+ * left: a server that trickles one byte at a time cannot stretch a request
+ * past it. Returns 0 with C open, or -1 with error_text() set.
+ * NOTE: name resolution (getaddrinfo) cannot be interrupted, so a resolver
+ * that hangs can still hold a run past DEADLINE_MS.
  */
 int net_connect(struct net_conn *c, const char *host, unsigned port, int use_proxy,
-    int connect_timeout, int io_timeout);
+    int connect_timeout, int io_timeout, long long deadline_ms);
 
 /*
- * Read up to LEN bytes, waiting at most c->io_timeout seconds. Returns the
+ * Read up to LEN bytes, waiting at most c->io_timeout seconds and never past
+ * c->deadline_ms. Returns the
  * count, 0 at end of stream, or -1 with error_text() set and c->failure
  * saying why.
  */
 ssize_t net_read(struct net_conn *c, void *data, size_t len);
 
-/* Write all LEN bytes, each wait limited by c->io_timeout. Returns 0, or -1 as net_read(). */
+/*
+ * Write all LEN bytes, each wait limited by c->io_timeout and all of them by
+ * c->deadline_ms. Returns 0, or -1 as net_read().
+ */
 int net_write_all(struct net_conn *c, const void *data, size_t len);
 
 /* Close the socket; a closed connection may be closed again. */

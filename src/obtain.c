@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "cert.h"
 #include "csr.h"
@@ -64,7 +65,7 @@ same_name(const char *a, const char *b)
 	return strcasecmp(a, b) == 0;
 }
 
-/* Check that the leaf is for KEY and carries exactly the ordered names; INFO gets its fields. */
+/* Check that the leaf is for KEY, has not expired, and carries exactly the ordered names; INFO gets its fields. */
 static int
 check_certificate(const struct buf *der, const struct key *key, const struct acme_identifier *ids,
     size_t count, struct cert_info *info)
@@ -75,6 +76,20 @@ check_certificate(const struct buf *der, const struct key *key, const struct acm
 		return error_prefix("the issued certificate");
 	if (!cert_matches_key(info, key))
 		return error_set("the issued certificate is not for our key; nothing was installed");
+
+	/*
+	 * Only expiry is checked against the clock, not notBefore: a router
+	 * whose clock runs behind would otherwise refuse every new certificate.
+	 */
+	if (info->not_after <= (int64_t)time(NULL)) {
+		char when[32];
+		time_t t = (time_t)info->not_after;
+		struct tm tm;
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&t, &tm));
+		return error_set("the issued certificate expired on %s; nothing was installed", when);
+	}
+
 	for (i = 0; i < count; i++) {
 		for (j = 0; j < info->name_count && !same_name(ids[i].value, info->names[j]); j++)
 			;

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "bearssl.h"
+#include "clock.h"
 #include "log.h"
 #include "net.h"
 #include "probe.h"
@@ -367,7 +368,8 @@ probe_leaf(const char *endpoint, int timeout, unsigned char sha256[32])
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return error_set("out of memory");
-	if (net_connect(&nc, host, port, 0, timeout, timeout) != 0) {
+	/* One deadline for the whole probe, so a daemon that trickles its greeting cannot stall status. */
+	if (net_connect(&nc, host, port, 0, timeout, timeout, clock_ms() + 1000LL * timeout) != 0) {
 		free(p);
 		return error_prefix("probe %s", endpoint);
 	}

@@ -17,10 +17,16 @@ headers (lower-case names), the decoded protected header and payload, the
 time, and for the scenarios that need it the times the mock promised.
 
 The scenario changes one part of the exchange; SCENARIOS lists them.
+With --fault STEP:KIND[:ARG] the happy path of the "plain" scenario runs,
+except that every response at STEP (see STEPS) is spoilt as KIND says
+(see FAULTS): bytes below HTTP, invalid JSON, members removed or of the
+wrong type, or objects that never finish. Faults named tls-* replace the
+whole server with one that misbehaves during the TLS handshake.
 """
 
 import argparse
 import base64
+import copy
 import email.utils
 import hashlib
 import http.server
@@ -29,6 +35,7 @@ import os
 import socket
 import ssl
 import subprocess
+import struct
 import sys
 import threading
 import time
@@ -68,6 +75,81 @@ SCENARIOS = {
     "ari-past": "the directory offers renewalInfo; its window ended yesterday, Retry-After: 3600; "
                 "a newOrder after a renewalInfo request must name that certID in replaces",
     "extra-name": "the certificate carries a name that was not ordered",
+    "plain": "the happy path without quirks; --fault spoils one step of it",
+}
+
+# The steps of an issuance, named by the request that starts them.
+STEPS = {
+    "dir": "GET of the directory", "nonce": "HEAD of newNonce", "acct": "POST to newAccount",
+    "order": "POST to newOrder", "authz": "POST-as-GET of an authorization",
+    "chall": "POST to a challenge", "finalize": "POST to finalize", "poll": "POST-as-GET of the order",
+    "cert": "POST-as-GET of the certificate", "any": "every response",
+}
+
+FAULTS = {
+    # Bytes below HTTP.
+    "status-cut": "the status line ends after \"HTTP/1.1 20\" and the connection closes",
+    "status-garbage": "the status line is not HTTP",
+    "status-101": "101 Switching Protocols",
+    "status-1xx-flood": "100 Continue responses, without end",
+    "headers-cut": "the connection closes inside the header lines",
+    "headers-huge": "one header line of 40 KiB",
+    "headers-many": "200 header lines",
+    "headers-endless": "header lines without end",
+    "header-nul": "a header value with a NUL byte",
+    "obs-fold": "a header line folded onto the next (obsolete line folding)",
+    "body-cut": "Content-Length promises twice the body that is sent before the close",
+    "cl-negative": "Content-Length: -1",
+    "cl-huge": "Content-Length: 99999999999999999999",
+    "cl-conflict": "two different Content-Length headers",
+    "cl-and-chunked": "both Content-Length and Transfer-Encoding: chunked",
+    "cl-over-limit": "Content-Length: 2000000, then that many bytes",
+    "te-unknown": "Transfer-Encoding: gzip",
+    "chunked-endless": "a chunked body of 4 KiB chunks without end",
+    "chunk-overflow": "a chunk size of 20 hex digits",
+    "chunk-garbage": "a chunk size that is not hex",
+    "chunk-cut": "a chunked body cut off inside a chunk",
+    "close-endless": "a body delimited by the close, without end",
+    "trickle": "the response one byte every 0.3 s",
+    "silent": "the request is read and never answered",
+    "close": "the request is read and the connection closed",
+    "reset": "headers and half the body, then a TCP reset",
+    "reset-early": "a TCP reset in place of a response",
+    "redirect-loop": "302 to the same URL",
+    "html-500": "500 with an HTML body",
+    "empty-200": "200 with an empty body",
+    # Invalid JSON.
+    "json-garbage": "a body that is not JSON",
+    "json-cut": "the JSON cut in half",
+    "json-trailing": "a valid object followed by more bytes",
+    "json-deep": "arrays nested 100000 deep",
+    "json-bad-escape": "a \\u escape with non-hex digits",
+    "json-lone-surrogate": "a \\ud800 escape without its pair",
+    "json-bad-utf8": "a string with an invalid UTF-8 byte",
+    "json-control": "a raw control byte in a string",
+    "json-nul": "a NUL byte between members",
+    "json-array": "an array in place of the object",
+    "json-number": "a number that breaks the JSON grammar (-01.e+) in a new member",
+    "json-huge-string": "a string of 1.5 MiB",
+    # Valid JSON, wrong content: ARG is a dotted path (list indexes are numbers).
+    "del": "remove the member at ARG",
+    "set": "set the member at ARG=VALUE to the JSON VALUE",
+    # Protocol.
+    "no-nonce": "no Replay-Nonce header",
+    "bad-nonce": "a badNonce problem for every POST",
+    "no-location": "no Location header",
+    "status": "the object stays at the status ARG, with Retry-After ARG2 when given (status:pending:1)",
+    "problem": "the problem document ARG (a JSON object) with HTTP 400",
+    # Certificates.
+    "cert-not-pem": "text that is not PEM",
+    "cert-bad-base64": "a PEM block whose base64 is invalid",
+    "cert-other-names": "a certificate for our key with only other names",
+    "cert-expired": "a certificate for our key and names that expired",
+    # TLS, in place of the whole server.
+    "tls-stall": "accept TCP connections and never answer the ClientHello",
+    "tls-garbage": "answer the ClientHello with plain HTTP",
+    "tls-untrusted": "a server certificate from a CA keepcert does not trust",
+    "tls-wrong-name": "a server certificate for another host name",
 }
 
 B64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
@@ -115,6 +197,28 @@ def issue_leaf(workdir, csr_der, serial, force_pubkey=None):
                    "-set_serial", str(serial), "-days", "10", "-copy_extensions", "copyall", *extra).decode()
 
 
+def issue_expired_leaf(workdir, csr_der, serial):
+    """Issue a leaf for the CSR below R3, valid for one day in 2020: openssl ca can backdate, x509 -req cannot."""
+    p = lambda n: os.path.join(workdir, n)
+    d = p("expired-ca")
+    os.makedirs(d, exist_ok=True)
+    open(os.path.join(d, "index.txt"), "w").close()
+    with open(os.path.join(d, "serial"), "w") as f:
+        f.write("%x\n" % serial)
+    with open(os.path.join(d, "ca.cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca=r3\n[r3]\ndatabase=%s/index.txt\nnew_certs_dir=%s\nserial=%s/serial\n"
+                "default_md=sha256\npolicy=any\ncopy_extensions=copyall\nunique_subject=no\n"
+                "[any]\ncommonName=optional\n" % (d, d, d))
+    csr = os.path.join(d, "leaf-%d.csr" % serial)
+    with open(csr, "wb") as f:
+        f.write(openssl("req", "-inform", "DER", "-in", "/dev/stdin", stdin=csr_der))
+    out = os.path.join(d, "leaf-%d.pem" % serial)
+    openssl("ca", "-batch", "-config", os.path.join(d, "ca.cnf"), "-cert", p("r3.pem"), "-keyfile", p("r3.key"),
+            "-in", csr, "-out", out, "-startdate", "20200101000000Z", "-enddate", "20200102000000Z",
+            "-notext")
+    return read(d, "leaf-%d.pem" % serial)
+
+
 def read(workdir, name):
     with open(os.path.join(workdir, name)) as f:
         return f.read()
@@ -141,6 +245,14 @@ class CA:
         self.orders = {}
         self.authz = {}
         self.certs = {}
+        self.csrs = {}
+        self.fault = None
+        if args.fault:
+            step, _, rest = args.fault.partition(":")
+            kind, _, arg = rest.partition(":")
+            if step not in STEPS or kind not in FAULTS:
+                raise SystemExit("acme_mock: unknown fault %r; see STEPS and FAULTS" % args.fault)
+            self.fault = (step, kind, arg)
         self.hits = {}
         self.log = open(args.log, "a")
 
@@ -177,6 +289,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = body.encode()
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
+        if self.fault_here():
+            lines = raw_headers.split("\r\n")[:-1] if raw_headers is not None else \
+                ["%s: %s" % h for h in headers]
+            self.spoil(status, [line for line in lines if not line.lower().startswith("content-length:")], body)
+            return
         reason = reason or http.server.BaseHTTPRequestHandler.responses.get(status, ("X",))[0]
         out = "HTTP/1.1 %d %s\r\n" % (status, reason)
         if raw_headers is not None:
@@ -202,6 +319,239 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if nonce:
             headers.append(("Replay-Nonce", self.ca.nonce()))
         self.respond(status, json.dumps(doc), headers + list(extra))
+
+
+    # -- faults (--fault STEP:KIND[:ARG]) ----------------------------------
+
+    def step(self):
+        if self.command == "GET" and self.path == "/dir":
+            return "dir"
+        if self.command == "HEAD":
+            return "nonce"
+        for prefix, name in (("/new-acct", "acct"), ("/new-order", "order"), ("/authz/", "authz"),
+                             ("/chall/", "chall"), ("/finalize/", "finalize"), ("/order/", "poll"),
+                             ("/cert/", "cert")):
+            if self.path.startswith(prefix):
+                return name
+        return None
+
+    def fault_here(self):
+        f = self.ca.fault
+        return f is not None and f[0] in (self.step(), "any") and not getattr(self, "unspoilt", False)
+
+    def raw(self, data):
+        try:
+            self.wfile.write(data)
+            self.wfile.flush()
+        except (OSError, ssl.SSLError):
+            pass
+
+    def reset(self):
+        self.close_connection = True
+        try:
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            socket.socket.close(self.request)
+        except OSError:
+            pass
+
+    def close_tls(self):
+        """Send close_notify and close, so that the client sees a clean end of the stream."""
+        self.close_connection = True
+        self.request.settimeout(2)
+        try:
+            self.request.unwrap()
+        except (OSError, ssl.SSLError):
+            pass
+
+    def endless(self, piece, limit=64 << 20):
+        """Write PIECE until the client goes away or LIMIT bytes went out."""
+        sent = 0
+        try:
+            while sent < limit:
+                self.wfile.write(piece)
+                sent += len(piece)
+        except (OSError, ssl.SSLError):
+            pass
+        self.close_connection = True
+
+    def spoil(self, status, headers, body):
+        """Write the response of STATUS, HEADERS (lines) and BODY, spoilt as the fault KIND describes."""
+        _, kind, arg = self.ca.fault
+        self.ca.record({"fault": kind, "step": self.step(), "path": self.path})
+        head = lambda st, hs: ("HTTP/1.1 %s\r\n" % st + "".join(h + "\r\n" for h in hs) + "\r\n").encode()
+        ok = "%d %s" % (status, http.server.BaseHTTPRequestHandler.responses.get(status, ("X",))[0])
+        clen = ["Content-Length: %d" % len(body)]
+        chunked = ["Transfer-Encoding: chunked"]
+
+        if kind.startswith("json-") or kind in ("del", "set", "empty-200", "no-nonce", "no-location",
+                                                "bad-nonce", "status", "problem") or kind.startswith("cert-"):
+            status, headers, body = self.spoil_content(kind, arg, status, headers, body)
+            ok = "%d %s" % (status, http.server.BaseHTTPRequestHandler.responses.get(status, ("X",))[0])
+            self.raw(head(ok, headers + ["Content-Length: %d" % len(body)]) + body)
+            return
+
+        if kind == "status-cut":
+            self.raw(b"HTTP/1.1 20")
+            self.close_tls()
+        elif kind == "status-garbage":
+            self.raw(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+            self.close_connection = True
+        elif kind == "status-101":
+            self.raw(head("101 Switching Protocols", ["Upgrade: h2c", "Connection: Upgrade"]))
+        elif kind == "status-1xx-flood":
+            self.endless(b"HTTP/1.1 100 Continue\r\n\r\n")
+        elif kind == "headers-cut":
+            self.raw(head(ok, headers)[:-30])
+            self.close_tls()
+        elif kind == "headers-huge":
+            self.raw(head(ok, headers + ["X-Padding: " + "a" * 40960] + clen) + body)
+        elif kind == "headers-many":
+            self.raw(head(ok, headers + ["X-H%d: v" % i for i in range(200)] + clen) + body)
+        elif kind == "headers-endless":
+            self.raw(("HTTP/1.1 %s\r\n" % ok).encode())
+            self.endless(b"X-More: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n")
+        elif kind == "header-nul":
+            self.raw(head(ok, headers + ["X-Odd: a\0b"] + clen) + body)
+        elif kind == "obs-fold":
+            self.raw(head(ok, headers + ["X-Folded: a", " b"] + clen) + body)
+        elif kind == "body-cut":
+            self.raw(head(ok, headers + ["Content-Length: %d" % (2 * len(body) + 10)]) + body)
+            self.close_connection = True
+            self.request.shutdown(socket.SHUT_RDWR)
+        elif kind == "cl-negative":
+            self.raw(head(ok, headers + ["Content-Length: -1"]) + body)
+        elif kind == "cl-huge":
+            self.raw(head(ok, headers + ["Content-Length: 99999999999999999999"]) + body)
+        elif kind == "cl-conflict":
+            self.raw(head(ok, headers + clen + ["Content-Length: %d" % (len(body) + 1)]) + body)
+        elif kind == "cl-and-chunked":
+            self.raw(head(ok, headers + clen + chunked) + body)
+        elif kind == "cl-over-limit":
+            self.raw(head(ok, headers + ["Content-Length: 2000000"]))
+            self.endless(b"x" * 4096, 2000000)
+        elif kind == "te-unknown":
+            self.raw(head(ok, headers + ["Transfer-Encoding: gzip"]) + body)
+            self.close_connection = True
+        elif kind == "chunked-endless":
+            self.raw(head(ok, headers + chunked))
+            self.endless(b"1000\r\n" + b"x" * 4096 + b"\r\n")
+        elif kind == "chunk-overflow":
+            self.raw(head(ok, headers + chunked) + b"ffffffffffffffffffff\r\nabc\r\n0\r\n\r\n")
+        elif kind == "chunk-garbage":
+            self.raw(head(ok, headers + chunked) + b"zz\r\nabc\r\n0\r\n\r\n")
+        elif kind == "chunk-cut":
+            self.raw(head(ok, headers + chunked) + b"%x\r\n" % (len(body) + 100) + body)
+            self.close_connection = True
+            self.request.shutdown(socket.SHUT_RDWR)
+        elif kind == "close-endless":
+            self.raw(head(ok, headers + ["Connection: close"]))
+            self.endless(b"x" * 4096)
+        elif kind == "trickle":
+            data = head(ok, headers + ["Content-Length: %d" % (len(body) + 100000)]) + body
+            try:
+                for i in range(len(data)):
+                    self.wfile.write(data[i:i + 1])
+                    time.sleep(0.3)
+            except (OSError, ssl.SSLError):
+                pass
+            self.close_connection = True
+        elif kind == "silent":
+            time.sleep(120)
+            self.close_connection = True
+        elif kind == "close":
+            self.close_tls()
+        elif kind == "reset":
+            self.raw(head(ok, headers + clen) + body[:len(body) // 2])
+            self.reset()
+        elif kind == "reset-early":
+            self.reset()
+        elif kind == "redirect-loop":
+            self.raw(head("302 Found", ["Location: %s%s" % (self.ca.base, self.path), "Content-Length: 0"]))
+        elif kind == "html-500":
+            page = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+            self.raw(head("500 Internal Server Error", ["Content-Type: text/html",
+                                                       "Content-Length: %d" % len(page)]) + page)
+        else:
+            raise ValueError("unknown fault %s" % kind)
+
+    def spoil_content(self, kind, arg, status, headers, body):
+        """Return the STATUS, HEADERS and BODY of a well-framed response with spoilt content."""
+        if kind == "no-nonce":
+            return status, [h for h in headers if not h.lower().startswith("replay-nonce")], body
+        if kind == "no-location":
+            return status, [h for h in headers if not h.lower().startswith("location")], body
+        if kind == "empty-200":
+            return 200, headers, b""
+        if kind == "bad-nonce":
+            doc = {"type": "urn:ietf:params:acme:error:badNonce", "detail": "nonce rejected, forever"}
+            return 400, ["Content-Type: application/problem+json", "Replay-Nonce: " + self.ca.nonce()], \
+                json.dumps(doc).encode()
+        if kind == "problem":
+            return 400, ["Content-Type: application/problem+json", "Replay-Nonce: " + self.ca.nonce()], \
+                arg.encode()
+        if kind.startswith("cert-"):
+            return status, headers, self.spoil_certificate(kind, body)
+
+        text = body.decode("utf-8", "replace")
+        if kind == "json-garbage":
+            return status, headers, b"this is not JSON"
+        if kind == "json-cut":
+            return status, headers, body[:len(body) // 2]
+        if kind == "json-trailing":
+            return status, headers, body + b' {"more": 1}'
+        if kind == "json-deep":
+            return status, headers, b"[" * 100000 + b"]" * 100000
+        if kind == "json-bad-escape":
+            return status, headers, body[:-1] + b', "x": "\\uZZ12"}'
+        if kind == "json-lone-surrogate":
+            return status, headers, body[:-1] + b', "x": "\\ud800"}'
+        if kind == "json-bad-utf8":
+            return status, headers, body[:-1] + b', "x": "a\xff\xfeb"}'
+        if kind == "json-control":
+            return status, headers, body[:-1] + b', "x": "a\x01b"}'
+        if kind == "json-nul":
+            return status, headers, body[:-1] + b', \x00 "x": 1}'
+        if kind == "json-array":
+            return status, headers, ("[" + text + "]").encode()
+        if kind == "json-number":
+            return status, headers, body[:-1] + b', "x": -01.e+}'
+        if kind == "json-huge-string":
+            return status, headers, body[:-1] + b', "x": "' + b"a" * (1536 << 10) + b'"}'
+
+        doc = json.loads(text)
+        if kind == "del" or kind == "set":
+            path, _, value = arg.partition("=")
+            keys = [int(k) if k.isdigit() else k for k in path.split(".")]
+            target = doc
+            for k in keys[:-1]:
+                target = target[k]
+            if kind == "del":
+                del target[keys[-1]]
+            else:
+                target[keys[-1]] = json.loads(value)
+        elif kind == "status":
+            want, _, retry = arg.partition(":")
+            doc["status"] = want
+            if want != "valid":
+                doc.pop("certificate", None)
+            if retry:
+                headers = headers + ["Retry-After: " + retry]
+        return status, headers, json.dumps(doc).encode()
+
+    def spoil_certificate(self, kind, body):
+        if kind == "cert-not-pem":
+            return b"Your certificate is ready. Download it from the web interface.\n"
+        if kind == "cert-bad-base64":
+            return b"-----BEGIN CERTIFICATE-----\nMIIB!!not*base64@@\n-----END CERTIFICATE-----\n"
+        oid = self.path.split("/")[2]
+        w = self.ca.args.workdir
+        csr = self.ca.csrs[oid]
+        if kind == "cert-other-names":
+            leaf = issue_leaf(w, self.resign_csr(csr, "DNS:other.example.net,DNS:www.other.example.net"),
+                              5000 + int(oid), self.ca.force_pubkey)
+        else:
+            leaf = issue_expired_leaf(w, csr, 6000 + int(oid))
+        return (leaf + read(w, "r3.pem")).encode()
 
     # -- reading requests -------------------------------------------------
 
@@ -513,6 +863,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         serial = 1000 + int(oid)
         csr = unb64(payload["csr"])
+        self.ca.csrs[oid] = csr
         if s in ("wrong-key", "extra-name"):
             names = ",".join("DNS:" + i["value"] for i in o["identifiers"])
             if s == "extra-name":
@@ -528,7 +879,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                         getattr(self.ca, "force_pubkey", None) if s == "extra-name" else None)
         o["cert"] = "%s/cert/%s" % (self.ca.base, oid)
         extra = []
-        if s.startswith("processing") or s == "caa":
+        poll_fault = self.ca.fault is not None and self.ca.fault[0] == "poll"
+        if s.startswith("processing") or s == "caa" or poll_fault:
             o["status"] = "processing"
             o["polls"] = 0
             when = time.time() + 2
@@ -544,7 +896,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 value = "1"
             self.ca.record({"retry_after": value, "retry_at": int(when)})
-            extra = [("Retry-After", value)]
+            extra = [("Retry-After", value)] if not poll_fault else []
         else:
             o["status"] = "valid"
         doc = self.order_json(oid)
@@ -637,6 +989,45 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.respond(200, data, raw_headers=headers + "Content-Length: %d\r\n" % len(data))
 
 
+def serve_raw_tcp(port, kind):
+    """Accept TCP connections on PORT and hold them (tls-stall) or answer them with plain HTTP (tls-garbage)."""
+    listener = socket.create_server(("127.0.0.1", port))
+    held = []
+    print("acme_mock: %s on 127.0.0.1:%d" % (kind, port), flush=True)
+    while True:
+        conn, _ = listener.accept()
+        if kind == "tls-stall":
+            held.append(conn)
+            continue
+        conn.settimeout(5)
+        try:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        except OSError:
+            pass
+        conn.close()
+
+
+def make_bad_server_cert(args, kind):
+    """Make a server certificate that keepcert must reject: self-signed, or for another host name."""
+    w = args.workdir
+    key, cert = os.path.join(w, kind + ".key"), os.path.join(w, kind + ".pem")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key]
+    if kind == "tls-untrusted":
+        openssl("req", "-x509", *ec, "-days", "2", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-out", cert)
+        return cert, key
+    ca_dir = os.path.dirname(args.cert)
+    csr = os.path.join(w, kind + ".csr")
+    ext = os.path.join(w, kind + ".ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:other.example.net\n")
+    openssl("req", *ec, "-subj", "/CN=other.example.net", "-out", csr)
+    openssl("x509", "-req", "-in", csr, "-CA", os.path.join(ca_dir, "ca.pem"), "-CAkey",
+            os.path.join(ca_dir, "ca.key"), "-set_serial", "77", "-days", "2", "-extfile", ext, "-out", cert)
+    return cert, key
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int, required=True)
@@ -646,13 +1037,23 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--scenario", default="basic", choices=sorted(SCENARIOS))
     ap.add_argument("--http-port", type=int, default=0, help="where keepcert's http-01 listener runs")
+    ap.add_argument("--fault", help="STEP:KIND[:ARG], see STEPS and FAULTS; implies --scenario plain")
     args = ap.parse_args()
+    if args.fault:
+        args.scenario = "plain"
 
     make_cas(args.workdir)
     Handler.ca = CA(args)
+    kind = Handler.ca.fault[1] if Handler.ca.fault else ""
+    if kind in ("tls-stall", "tls-garbage"):
+        serve_raw_tcp(args.port, kind)
+        return
+    cert, key = args.cert, args.key
+    if kind in ("tls-untrusted", "tls-wrong-name"):
+        cert, key = make_bad_server_cert(args, kind)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(args.cert, args.key)
+    ctx.load_cert_chain(cert, key)
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     print("acme_mock: %s on https://localhost:%d/dir" % (args.scenario, args.port), flush=True)
