@@ -70,6 +70,14 @@ challenge_spec_set(struct challenge_spec *spec, const char *mode, const char *ar
 		return error_set("challenge %s needs %s, as in '%s %s'", mode, modes[i].arg, mode,
 		    i == CHALLENGE_WEBROOT ? "/var/www/acme" : i == CHALLENGE_DNS_HOOK ?
 		    "/usr/local/bin/dns-hook" : "127.0.0.1:8402");
+	if (i == CHALLENGE_STANDALONE || i == CHALLENGE_TLS_ALPN) {
+		char host[64], what[32];
+		unsigned port;
+
+		snprintf(what, sizeof(what), "%s address", mode);
+		if (challenge_address_parse(arg, what, host, sizeof(host), &port) != 0)
+			return -1;
+	}
 	spec->type = (enum challenge_type)i;
 	spec->arg = modes[i].arg != NULL ? arg : NULL;
 	return 0;
@@ -100,9 +108,18 @@ challenge_option(struct challenge_spec *spec, int id, const char *value, struct 
 	case OPT_NO_SELF_CHECK:
 		spec->self_check = 0;
 		return 1;
-	case OPT_SELF_CHECK_ADDR:
+	case OPT_SELF_CHECK_ADDR: {
+		char host[64];
+		unsigned port;
+
+		if (challenge_address_parse(value, "--self-check-addr", host, sizeof(host), &port) != 0)
+			return -1;
+		if (host[0] == '\0')
+			return error_set("--self-check-addr '%s' needs an address, as 127.0.0.1:8402",
+			    log_short(value));
 		spec->self_check_addr = value;
 		return 1;
+	}
 	}
 	return 0;
 }

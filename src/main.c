@@ -5,6 +5,7 @@
 #include "args.h"
 #include "account.h"
 #include "challenge.h"
+#include "cli_config.h"
 #include "commands.h"
 #include "log.h"
 
@@ -94,7 +95,9 @@ cmd_version(struct args *a)
 	const char *value;
 
 	if (args_next(a, NULL, &value) != 0 || a->operand_count != 0) {
-		log_error("%s", a->operand_count != 0 ? "version: takes no arguments" : error_text());
+		if (a->operand_count != 0)
+			error_set("takes no arguments");
+		log_failure("version");
 		return EXIT_USAGE;
 	}
 	printf("keepcert %s (BearSSL %s, %s)\n", KEEPCERT_VERSION, BEARSSL_VERSION, KEEPCERT_TARGET);
@@ -109,7 +112,9 @@ cmd_help(struct args *a)
 	const char *value;
 
 	if (args_next(a, NULL, &value) != 0 || a->operand_count > 1) {
-		log_error("%s", a->operand_count > 1 ? "help: takes at most one command name" : error_text());
+		if (a->operand_count > 1)
+			error_set("takes at most one command name");
+		log_failure("help");
 		return EXIT_USAGE;
 	}
 	if (a->operand_count == 0) {
@@ -134,7 +139,7 @@ main(int argc, char **argv)
 {
 	const struct command *c;
 	struct args a;
-	int i = 1, used;
+	int i = 1, used, status;
 
 	/* Keys and state are private by default; files meant to be shared get chmod explicitly. */
 	umask(077);
@@ -146,7 +151,15 @@ main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--version") == 0)
 			break;
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
 		used = args_global(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+		if (used < 0) {
+			log_error("%s", error_text());
+			return EXIT_USAGE;
+		}
 		if (used == 0) {
 			log_error("unknown option %s; run 'keepcert help' for the list", argv[i]);
 			return EXIT_USAGE;
@@ -167,5 +180,7 @@ main(int argc, char **argv)
 
 	args_init(&a, argc - i, argv + i);
 	a.command = c->name;
-	return c->run(&a);
+	status = c->run(&a);
+	cli_config_release();
+	return status;
 }

@@ -160,7 +160,7 @@ store_write_file(const char *path, const void *data, size_t len, mode_t mode)
 			break;
 	}
 	if (fd < 0)
-		return error_set("%s: cannot create temporary file: %s", temp, strerror(errno));
+		return error_set("cannot write %s: cannot create a file in %s: %s", path, dir, strerror(errno));
 
 	/* The umask has narrowed the mode given to open(); set it exactly. */
 	if (fchmod(fd, mode & 07777) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {

@@ -83,9 +83,14 @@ static const struct {
 	{ "lock-timeout = -5\n", P ":1: key 'lock-timeout': '-5' is not a whole number from 0 to 86400" },
 	{ "reuse-key = maybe\n", P ":1: key 'reuse-key': 'maybe' is not yes or no" },
 	{ "profile = short lived\n", P ":1: key 'profile': 'short lived' is not a profile name" },
-	{ "[a.example]\nnames = a.example a..example\n", P ":2: key 'names': 'a..example' is not a valid DNS name" },
-	{ "[a.example]\nnames = a_b.example\n", P ":2: key 'names': 'a_b.example' is not a valid DNS name: invalid character '_'" },
-	{ "[a.example]\nnames = -a.example\n", P ":2: key 'names': '-a.example' is not a valid DNS name: a label starts with '-'" },
+	{ "[a.example]\nnames = a.example a..example\n", P ":2: key 'names': a..example: empty label" },
+	{ "[a.example]\nnames = a_b.example\n", P ":2: key 'names': a_b.example: invalid character '_'" },
+	{ "[a.example]\nnames = -a.example\n", P ":2: key 'names': -a.example: a label starts or ends with a hyphen" },
+	/* The same validator as -d NAME: a non-ASCII name is named, not printed as a raw byte. */
+	{ "[a.example]\nnames = b\xc3\xbc" "cher.example.com\n",
+	    P ":2: key 'names': b\xc3\xbc" "cher.example.com: non-ASCII name; give its xn-- form" },
+	{ "[a.example]\nnames = ::ffff:127.0.0.1\n", P ":2: key 'names': ::ffff:127.0.0.1: an IPv4-mapped IPv6 address; give its IPv4 form 127.0.0.1" },
+	{ "directory = buypass\n", P ":1: key 'directory': 'buypass' is neither an https:// URL nor a known CA" },
 	{ "[a.example]\nnames = a.example A.EXAMPLE\n", P ":2: key 'names': 'a.example' is listed twice" },
 	{ "[a.example]\nnames = localhost\n", P ":2: key 'names': 'localhost' is not a fully qualified DNS name" },
 	{ "[a.example]\nprobe = a.example\n", P ":2: key 'probe': 'a.example' is not ADDR:PORT" },
@@ -118,6 +123,24 @@ TEST(config_table)
 		if (strncmp(error_text(), config_cases[i].want, strlen(config_cases[i].want)) != 0)
 			unit_fail(__FILE__, __LINE__, "case %zu: message\n    got  %s\n    want %s...", i,
 			    error_text(), config_cases[i].want);
+	}
+}
+
+/* A long value is shortened in the message, so the reason after it is never cut off. */
+TEST(config_long_name_keeps_reason)
+{
+	char text[3000];
+	struct config c;
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), "[a.example]\nnames = ");
+	memset(text + n, 'a', 2000);
+	snprintf(text + n + 2000, sizeof(text) - n - 2000, ".example\n");
+	if (CHECK_INT(config_parse(text, strlen(text), P, &c), -1)) {
+		CHECK(strstr(error_text(), "name longer than 253 characters") != NULL);
+		CHECK(strlen(error_text()) < 300);
+	} else {
+		config_free(&c);
 	}
 }
 
