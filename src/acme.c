@@ -370,7 +370,8 @@ acme_poll_wait(struct acme_client *c, struct acme_poll *p, const struct http_res
 		ms = p->retry_after_ms;
 		p->retry_after_ms = 0;
 	} else if (resp != NULL && http_retry_after(resp, time(NULL), &seconds)) {
-		ms = seconds > 86400 * 30 ? 86400L * 30 * 1000 : seconds * 1000;
+		/* A run lasts at most a day (--timeout 86400), and a day in ms still fits a 32-bit long. */
+		ms = seconds > 86400 ? 86400L * 1000 : seconds * 1000;
 		if (ms < ACME_POLL_FIRST_MS)
 			ms = ACME_POLL_FIRST_MS;
 	} else {
