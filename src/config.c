@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "acme.h"
+#include "challenge_http.h"
 #include "config.h"
 #include "csr.h"
 #include "log.h"
@@ -310,8 +311,14 @@ set_challenge(struct parser *p, const char *value)
 		    type == CHALLENGE_DNS_HOOK ? "a program" : "ADDR:PORT");
 	if (type == CHALLENGE_WEBROOT && arg[0] != '/')
 		return error_set("webroot '%s' is not an absolute path", arg);
-	if ((type == CHALLENGE_STANDALONE || type == CHALLENGE_TLS_ALPN) && check_host_port(arg) != 0)
-		return -1;
+	if (type == CHALLENGE_STANDALONE || type == CHALLENGE_TLS_ALPN) {
+		char host[64];
+		unsigned port;
+
+		/* The listener's own parser, so the config accepts what --challenge does, ":PORT" too. */
+		if (challenge_address_parse(arg, challenge_names[type], host, sizeof(host), &port) != 0)
+			return -1;
+	}
 
 	ch->type = (enum challenge_type)type;
 	free(ch->arg);
