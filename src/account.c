@@ -208,7 +208,7 @@ account_open(struct acme_client *c, struct account *acct, const struct account_o
 	int new_key, found;
 
 	memset(acct, 0, sizeof(*acct));
-	if (set_paths(acct, o) != 0)
+	if (set_paths(acct, o) != 0 || store_check_state_dir(o->state_dir) != 0)
 		return -1;
 	new_key = load_key(acct, create, o->key_type);
 	if (new_key < 0)

@@ -7,6 +7,7 @@
 #include "args.h"
 #include "cli_config.h"
 #include "log.h"
+#include "store.h"
 
 static struct config loaded;
 static int state;	/* 0: not tried, 1: loaded, 2: no config file */
@@ -102,5 +103,5 @@ cli_config_account(struct account_options *o)
 		return error_set("--eab-kid needs --eab-hmac-key too; give both, as the CA shows them");
 	if (o->request.eab_kid == NULL && o->request.eab_mac_key_len != 0)
 		return error_set("--eab-hmac-key needs --eab-kid too; give both, as the CA shows them");
-	return 0;
+	return store_check_state_dir(o->state_dir);
 }

@@ -28,7 +28,8 @@ void cli_config_release(void);
  * takes the config's global value (directory, ca-bundle, state-dir,
  * contact, agree-tos, eab-kid, eab-hmac-key, timeout, lock-timeout), then
  * the built-in default. Checks that the EAB key id and MAC key come
- * together. Returns 0, or -1 with error_text() set: a usage error.
+ * together and that the state directory is private (store_check_state_dir).
+ * Returns 0, or -1 with error_text() set: a usage error.
  */
 int cli_config_account(struct account_options *o);
 

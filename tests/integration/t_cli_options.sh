@@ -107,3 +107,10 @@ printf 'state-dir = %s/inst-state\n' "$WORK" > "$WORK/inst.conf"
 expect_exit 1 "$KEEPCERT" -c "$WORK/inst.conf" install systemd -w --dir "$WORK/nonexist"
 expect_match "$WORK/err" "cannot create a file in $WORK/nonexist:"
 expect_no_match "$WORK/err" '\.tmp\.'
+
+# A state directory others can write is refused before anything is done in it.
+mkdir -m 777 "$WORK/open-state"
+chmod 777 "$WORK/open-state"
+expect_exit 2 "$KEEPCERT" issue -d c.example --directory "$dead_url" --state-dir "$WORK/open-state"
+expect_match "$WORK/err" "state directory $WORK/open-state is writable by group or others \(mode 0777\).*chmod 0700"
+[ ! -e "$WORK/open-state/lock" ] || fail "issue used a world-writable state directory"
