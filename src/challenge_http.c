@@ -395,10 +395,12 @@ http01_serve(struct http01_server *s, int lifetime)
 	if (pid < 0)
 		return error_set("cannot start the http-01 listener: fork: %s", strerror(errno));
 	if (pid == 0) {
-		/* Die with the parent, even if it is killed before it can stop us. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/* Die with the parent, even if it is killed before it can stop us, or before prctl ran. */
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(0);
 		serve_loop(s, parent, lifetime);
 		_exit(0);
 	}
