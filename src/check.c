@@ -106,7 +106,7 @@ check_name(struct check_run *run, const char *name, const struct challenge_spec 
 	const char *mode = config_challenge_name(spec.type);
 
 	if (challenge_check_names(&spec, &name, 1) != 0) {
-		printf("%s: FAILED: %s\n", name, error_text());
+		printf("%s: FAILED: %s\n", name, error_text_after(name));
 		return -1;
 	}
 	if (spec.type == CHALLENGE_DNS_HOOK || spec.type == CHALLENGE_TLS_ALPN) {
@@ -117,7 +117,7 @@ check_name(struct check_run *run, const char *name, const struct challenge_spec 
 	/* The self-check is the probe itself here, so --no-self-check does not turn it off. */
 	spec.self_check = 1;
 	if (probe_name(run, name, &spec) != 0) {
-		printf("%s: FAILED: %s\n", name, error_text());
+		printf("%s: FAILED: %s\n", name, error_text_after(name));
 		return -1;
 	}
 	printf("%s: ok (%s%s%s)\n", name, mode, spec.arg != NULL ? " " : "", spec.arg != NULL ? spec.arg : "");
@@ -213,7 +213,7 @@ cmd_check(struct args *a)
 		char name[NAME_MAX_LEN + 1];
 
 		if (name_normalize(a->operands[i], name) != 0) {
-			printf("%s: FAILED: %s\n", a->operands[i], error_text());
+			printf("%s: FAILED: %s\n", a->operands[i], error_text_after(a->operands[i]));
 			failed = 1;
 			continue;
 		}

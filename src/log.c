@@ -64,16 +64,22 @@ log_msg(int level, const char *fmt, ...)
 }
 
 /* see log.h */
-void
-log_failure(const char *context)
+const char *
+error_text_after(const char *context)
 {
 	const char *text = error_text();
 	size_t n = strlen(context);
 
-	if (strncmp(text, context, n) == 0 && text[n] == ':' && text[n + 1] == ' ')
-		log_error("%s", text);
-	else
-		log_error("%s: %s", context, text);
+	if (n > 0 && strncmp(text, context, n) == 0 && text[n] == ':' && text[n + 1] == ' ')
+		return text + n + 2;
+	return text;
+}
+
+/* see log.h */
+void
+log_failure(const char *context)
+{
+	log_error("%s: %s", context, error_text_after(context));
 }
 
 /* see log.h */

@@ -51,6 +51,9 @@ const char *error_text(void);
  */
 void log_failure(const char *context);
 
+/* error_text() without a leading "CONTEXT: ", for a caller that prints CONTEXT in front itself. */
+const char *error_text_after(const char *context);
+
 #define LOG_SHORT_MAX 64	/* characters of a quoted value that log_short keeps */
 
 /*

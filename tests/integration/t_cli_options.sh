@@ -96,6 +96,10 @@ expect_exit 2 "$KEEPCERT" issue -d
 expect_match "$WORK/err" '^keepcert: error: issue: option -d requires a value$'
 expect_exit 2 "$KEEPCERT" account --frobnicate
 expect_match "$WORK/err" '^keepcert: error: account: unknown option --frobnicate'
+expect_exit 1 "$KEEPCERT" check --challenge standalone "127.0.0.1:$dead" a..b.example --state-dir "$WORK/state"
+expect_match "$WORK/out" '^a\.\.b\.example: FAILED: empty label'
+expect_exit 1 "$KEEPCERT" -c "$WORK/k.conf" issue c.example --challenge standalone "127.0.0.1:$(free_port)"
+expect_no_match "$WORK/err" 'c\.example: c\.example:'
 
 # A long value is shortened in the message, so the reason after it survives.
 long=$(printf 'a%.0s' $(seq 2000))
