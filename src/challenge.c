@@ -69,7 +69,7 @@ challenge_spec_set(struct challenge_spec *spec, const char *mode, const char *ar
 
 	if (i < 0)
 		return error_set("challenge '%s' is unknown; use http-stateless, webroot DIR, standalone "
-		    "ADDR:PORT, dns-hook PROGRAM or tls-alpn ADDR:PORT", mode);
+		    "ADDR:PORT, dns-hook PROGRAM or tls-alpn ADDR:PORT", log_short(mode));
 	if (modes[i].arg != NULL && (arg == NULL || arg[0] == '\0'))
 		return error_set("challenge %s needs %s, as in '%s %s'", mode, modes[i].arg, mode,
 		    i == CHALLENGE_WEBROOT ? "/var/www/acme" : i == CHALLENGE_DNS_HOOK ?

@@ -46,9 +46,10 @@ http01_token_valid(const char *token)
 	return strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
-/* challenge_address_parse, with port 0 (any free port, which the unit tests bind) allowed unless MIN is 1. */
+/* challenge_address_parse, with port 0 (any free port, as the unit tests bind) allowed unless MIN is 1. */
 static int
-parse_address(const char *addr_port, const char *what, char *host, size_t cap, unsigned *port, unsigned long min)
+parse_address(const char *addr_port, const char *what, char *host, size_t cap, unsigned *port,
+    unsigned long min)
 {
 	const char *colon = strrchr(addr_port, ':'), *digits, *start = addr_port;
 	unsigned char addr[16];

@@ -80,7 +80,7 @@ parse_int(const char *value, int min, int max, int *out)
 	errno = 0;
 	n = strtol(value, &end, 10);
 	if (!isdigit((unsigned char)value[0]) || *end != '\0' || errno != 0 || n < min || n > max)
-		return error_set("'%s' is not a whole number from %d to %d", value, min, max);
+		return error_set("'%s' is not a whole number from %d to %d", log_short(value), min, max);
 	*out = (int)n;
 	return 0;
 }
@@ -96,7 +96,7 @@ parse_bool(const char *value, int *out)
 		*out = 0;
 		return 0;
 	}
-	return error_set("'%s' is not yes or no", value);
+	return error_set("'%s' is not yes or no", log_short(value));
 }
 
 /*
@@ -129,15 +129,15 @@ check_host_port(const char *value)
 	if (value[0] == '[') {
 		colon = strstr(value, "]:");
 		if (colon == NULL || colon == value + 1)
-			return error_set("'%s' is not ADDR:PORT", value);
+			return error_set("'%s' is not ADDR:PORT", log_short(value));
 		colon++;
 	} else {
 		colon = strrchr(value, ':');
 		if (colon == NULL || colon == value || memchr(value, ':', (size_t)(colon - value)) != NULL)
-			return error_set("'%s' is not ADDR:PORT (write an IPv6 address in brackets)", value);
+			return error_set("'%s' is not ADDR:PORT (write an IPv6 address in brackets)", log_short(value));
 	}
 	if (parse_int(colon + 1, 1, 65535, &port) != 0)
-		return error_set("'%s': the port is not a number from 1 to 65535", value);
+		return error_set("'%s': the port is not a number from 1 to 65535", log_short(value));
 	return 0;
 }
 
@@ -179,7 +179,7 @@ set_directory(struct parser *p, const char *value)
 		return error_set("'%s' is neither an https:// URL nor a known CA (" ACME_CA_NAMES ")",
 		    log_short(value));
 	if (strpbrk(value, " \t") != NULL)
-		return error_set("'%s': a URL cannot contain spaces", value);
+		return error_set("'%s': a URL cannot contain spaces", log_short(value));
 	return set_string(&p->config->directory, value);
 }
 
@@ -195,7 +195,7 @@ set_contact(struct parser *p, const char *value)
 	for (i = 0; i < c->contact_count; i++)
 		if (strncmp(c->contacts[i], "mailto:", 7) != 0 || strchr(c->contacts[i], '@') == NULL)
 			return error_set("'%s' is not a mailto: address, e.g. mailto:admin@example.org",
-			    c->contacts[i]);
+			    log_short(c->contacts[i]));
 	return 0;
 }
 
@@ -203,7 +203,7 @@ static int
 set_absolute_path(char **dst, const char *value)
 {
 	if (value[0] != '/')
-		return error_set("'%s' is not an absolute path", value);
+		return error_set("'%s' is not an absolute path", log_short(value));
 	return set_string(dst, value);
 }
 
@@ -283,7 +283,7 @@ set_key(struct parser *p, const char *value)
 		if (strcmp(value, key_types[i]) == 0)
 			return set_string(&p->settings->key, value);
 	return error_set("'%s' is not a key type: use ec-p256, ec-p384, rsa-2048, rsa-3072 or rsa-4096",
-	    value);
+	    log_short(value));
 }
 
 /* "TYPE" or "TYPE ARGUMENT"; the argument runs to the end of the line. */
@@ -310,7 +310,7 @@ set_challenge(struct parser *p, const char *value)
 		    type == CHALLENGE_WEBROOT ? "a directory" :
 		    type == CHALLENGE_DNS_HOOK ? "a program" : "ADDR:PORT");
 	if (type == CHALLENGE_WEBROOT && arg[0] != '/')
-		return error_set("webroot '%s' is not an absolute path", arg);
+		return error_set("webroot '%s' is not an absolute path", log_short(arg));
 	if (type == CHALLENGE_STANDALONE || type == CHALLENGE_TLS_ALPN) {
 		char host[64];
 		unsigned port;
@@ -372,7 +372,7 @@ set_profile(struct parser *p, const char *value)
 
 	for (i = 0; value[i] != '\0'; i++)
 		if (!isalnum((unsigned char)value[i]) && strchr("._-", value[i]) == NULL)
-			return error_set("'%s' is not a profile name (letters, digits, '.', '_', '-')", value);
+			return error_set("'%s' is not a profile name (letters, digits, '.', '_', '-')", log_short(value));
 	return set_string(&p->settings->profile, value);
 }
 
@@ -389,7 +389,7 @@ set_names(struct parser *p, const char *value)
 			return -1;
 		for (j = 0; j < i; j++)
 			if (strcmp(cert->names[i], cert->names[j]) == 0)
-				return error_set("'%s' is listed twice", cert->names[i]);
+				return error_set("'%s' is listed twice", log_short(cert->names[i]));
 	}
 	return 0;
 }
