@@ -340,7 +340,7 @@ rollover(struct acme_client *c, struct account *acct, enum key_type type)
 	return key_load(&acct->key, acct->key_path);
 }
 
-/* Refuse options that ACTION would silently ignore. */
+/* Reject options that ACTION would silently ignore. */
 static int
 check_action_options(const char *action, const struct account_options *o, int key_given)
 {

@@ -666,9 +666,9 @@ explain_untrusted(const struct tls_conn *t)
 		    "(config: ca-bundle)",
 		    t->host, last->subject, t->trust->source);
 	/*
-	 * BearSSL says "not trusted" alike whether the issuer is a root missing
-	 * from the anchors or an intermediate the server left out; one
-	 * certificate alone does not tell which, so both are named.
+	 * BearSSL reports BR_ERR_X509_NOT_TRUSTED both for a root missing from
+	 * the anchors and for an intermediate the server left out. One
+	 * certificate alone cannot tell which, so the message names both.
 	 */
 	if (o->count == 1)
 		return error_set("%s sent only its own certificate (%s), whose issuer %s is not among the "
