@@ -64,6 +64,7 @@ enum {
 
 #define ISSUE_HELP                                                                          \
 	"  -d, --domain NAME      a DNS name or IP address for the certificate; repeatable\n"   \
+	"  SECTION                instead of -d: the names and settings of the config's [SECTION]\n" \
 	CHALLENGE_OPTION_HELP                                                                   \
 	"  --key TYPE             certificate key: ec-p256 (default), ec-p384, rsa-2048, rsa-3072, rsa-4096\n" \
 	"  --preferred-chain CN   use the chain whose top certificate was issued by CN, if offered\n" \

@@ -22,7 +22,7 @@ static const struct command commands[] = {
 	    "print the versions of keepcert and BearSSL and the build target", "" },
 	{ "help", cmd_help, "[COMMAND]",
 	    "describe every command, or one command and its options", "" },
-	{ "issue", cmd_issue, "-d NAME [-d NAME]... [--challenge MODE [ARG]] [OPTIONS]",
+	{ "issue", cmd_issue, "-d NAME [-d NAME]... | SECTION [--challenge MODE [ARG]] [OPTIONS]",
 	    "obtain a certificate now and install it in the state directory", ISSUE_HELP },
 	{ "revoke", cmd_revoke, "NAME|FILE [--reason CODE] [OPTIONS]",
 	    "revoke a certificate with the account key", REVOKE_HELP },
