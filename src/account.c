@@ -11,6 +11,7 @@
 
 #include "account.h"
 #include "base64.h"
+#include "cli_config.h"
 #include "commands.h"
 #include "json.h"
 #include "jws.h"
@@ -25,9 +26,8 @@ void
 account_options_init(struct account_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->directory_url = acme_ca_directory("letsencrypt");
-	o->state_dir = DEFAULT_STATE_DIR;
-	o->timeout = ACME_DEFAULT_TIMEOUT;
+	o->key_type = KEY_EC_P256;
+	o->lock_wait = -1;
 }
 
 /* Decode an EAB MAC key in either base64 alphabet, with or without padding. */
@@ -59,13 +59,16 @@ account_option(struct account_options *o, int id, const char *value)
 
 	switch (id) {
 	case OPT_DIRECTORY:
+		if (!acme_url_valid(value))
+			return error_set("--directory '%s' is not an https:// URL; give the CA's directory URL, "
+			    "such as https://acme-v02.api.letsencrypt.org/directory", log_short(value));
 		o->directory_url = value;
 		return 1;
 	case OPT_CA:
 		o->directory_url = acme_ca_directory(value);
 		if (o->directory_url == NULL)
-			return error_set("--ca '%s' is unknown; use letsencrypt, letsencrypt-staging, zerossl, "
-			    "google or google-staging, or --directory URL", value);
+			return error_set("--ca '%s' is unknown; use " ACME_CA_NAMES ", or --directory URL",
+			    log_short(value));
 		return 1;
 	case OPT_CA_BUNDLE:
 		o->ca_bundle = value;
@@ -74,8 +77,13 @@ account_option(struct account_options *o, int id, const char *value)
 		o->state_dir = value;
 		return 1;
 	case OPT_CONTACT:
+		if (strcmp(value, "none") == 0) {
+			o->contacts_none = 1;
+			return 1;
+		}
 		if (strncmp(value, "mailto:", 7) != 0 || value[7] == '\0')
-			return error_set("--contact '%s' is not a mailto: URL; write mailto:admin@example.org", value);
+			return error_set("--contact '%s' is not a mailto: URL; write mailto:admin@example.org",
+			    log_short(value));
 		if (o->request.contact_count == ACME_MAX_CONTACTS)
 			return error_set("more than %d --contact options", ACME_MAX_CONTACTS);
 		o->request.contacts[o->request.contact_count++] = value;
@@ -92,7 +100,7 @@ account_option(struct account_options *o, int id, const char *value)
 		errno = 0;
 		n = strtol(value, &end, 10);
 		if (errno != 0 || *end != '\0' || n <= 0 || n > 86400)
-			return error_set("--timeout '%s' is invalid; give seconds from 1 to 86400", value);
+			return error_set("--timeout '%s' is invalid; give seconds from 1 to 86400", log_short(value));
 		o->timeout = (int)n;
 		return 1;
 	}
@@ -173,7 +181,7 @@ account_save(const struct account *acct, const struct acme_client *c, const char
 
 /* Load the account key, or with CREATE make one; the file is written before any request. */
 static int
-load_key(struct account *acct, int create)
+load_key(struct account *acct, int create, enum key_type type)
 {
 	if (access(acct->key_path, F_OK) == 0) {
 		if (key_load(&acct->key, acct->key_path) != 0)
@@ -183,7 +191,7 @@ load_key(struct account *acct, int create)
 	}
 	if (!create)
 		return error_set("no account key at %s; run 'keepcert account register' first", acct->key_path);
-	if (store_mkdirs(acct->dir, 0700) != 0 || key_generate(&acct->key, KEY_EC_P256) != 0 ||
+	if (store_mkdirs(acct->dir, 0700) != 0 || key_generate(&acct->key, type) != 0 ||
 	    key_save(&acct->key, acct->key_path) != 0)
 		return error_prefix("creating the account key");
 	acct->have_key = 1;
@@ -200,6 +208,10 @@ account_open(struct acme_client *c, struct account *acct, const struct account_o
 	memset(acct, 0, sizeof(*acct));
 	if (set_paths(acct, o) != 0)
 		return -1;
+
+	/* Without a key and leave to make one there is nothing to ask the CA: say so first. */
+	if (!create && access(acct->key_path, F_OK) != 0)
+		return load_key(acct, 0, o->key_type);
 	if (acme_open(c, &ao) != 0)
 		return -1;
 	return account_attach(c, acct, o, create);
@@ -213,9 +225,9 @@ account_attach(struct acme_client *c, struct account *acct, const struct account
 	int new_key, found;
 
 	memset(acct, 0, sizeof(*acct));
-	if (set_paths(acct, o) != 0)
+	if (set_paths(acct, o) != 0 || store_check_state_dir(o->state_dir) != 0)
 		return -1;
-	new_key = load_key(acct, create);
+	new_key = load_key(acct, create, o->key_type);
 	if (new_key < 0)
 		return -1;
 	c->account_key = &acct->key;
@@ -244,6 +256,25 @@ account_attach(struct acme_client *c, struct account *acct, const struct account
 	if (acme_account_new(c, &o->request) != 0)
 		return -1;
 	return account_save(acct, c, o->request.contacts, o->request.contact_count, "valid");
+}
+
+/* see account.h */
+int
+account_cached_deactivated(const struct account_options *o, char *url, size_t cap)
+{
+	static struct acme_client c;
+	struct account acct;
+	char status[32];
+	int deactivated;
+
+	memset(&acct, 0, sizeof(acct));
+	memset(&c, 0, sizeof(c));
+	if (set_paths(&acct, o) != 0 || load_cached_url(&acct, &c, status, sizeof(status)) != 0)
+		return 0;
+	deactivated = strcmp(status, "deactivated") == 0;
+	if (deactivated)
+		snprintf(url, cap, "%s", c.account_url);
+	return deactivated;
 }
 
 /* see account.h */
@@ -324,6 +355,29 @@ rollover(struct acme_client *c, struct account *acct, enum key_type type)
 	return key_load(&acct->key, acct->key_path);
 }
 
+/* Reject options that ACTION would silently ignore. */
+static int
+check_action_options(const char *action, const struct account_options *o, int key_given)
+{
+	struct account acct;
+
+	if (strcmp(action, "update") == 0 && o->request.contact_count == 0 && !o->contacts_none)
+		return error_set("update: give the new contacts with --contact mailto:..., or --contact none "
+		    "to remove every contact");
+	if (o->contacts_none && o->request.contact_count != 0)
+		return error_set("--contact none cannot go with other --contact options");
+	if (key_given && strcmp(action, "register") == 0) {
+		memset(&acct, 0, sizeof(acct));
+		if (set_paths(&acct, o) == 0 && access(acct.key_path, F_OK) == 0)
+			return error_set("register: the account key %s exists, so --key would change nothing; "
+			    "change the key of the account with 'keepcert account rollover --key TYPE'",
+			    acct.key_path);
+	} else if (key_given && strcmp(action, "rollover") != 0) {
+		return error_set("%s: --key applies to register and rollover only", log_short(action));
+	}
+	return 0;
+}
+
 static const struct option_spec account_specs[] = {
 	ACCOUNT_OPTION_SPECS,
 	{ "key", 0, 1, 100 },
@@ -341,36 +395,51 @@ cmd_account(struct args *a)
 	struct buf json = { 0 };
 	enum key_type new_type = KEY_EC_P256;
 	const char *value, *action;
-	char thumbprint[JWS_THUMBPRINT_SIZE];
-	int id, rc = EXIT_FAILED;
+	char thumbprint[JWS_THUMBPRINT_SIZE], url[HTTP_URL_MAX];
+	int id, rc = EXIT_FAILED, key_given = 0;
 
 	account_options_init(&o);
 	while ((id = args_next(a, account_specs, &value)) > 0) {
 		if (id == 100) {
 			if (key_type_parse(value, &new_type) != 0) {
-				log_error("account: --key '%s' is unknown; use ec-p256, ec-p384, rsa-2048, rsa-3072 "
-				    "or rsa-4096", value);
-				return EXIT_USAGE;
+				error_set("--key '%s' is unknown; use ec-p256, ec-p384, rsa-2048, rsa-3072 or "
+				    "rsa-4096", log_short(value));
+				break;
 			}
+			key_given = 1;
 		} else if (account_option(&o, id, value) < 0) {
-			log_error("account: %s", error_text());
-			return EXIT_USAGE;
+			break;
 		}
 	}
-	if (id < 0) {
-		log_error("%s", error_text());
+	if (id == 0 && a->operand_count != 1)
+		id = error_set("give one of register, show, update, rollover, deactivate, thumbprint");
+	action = id == 0 ? a->operands[0] : "";
+	if (id == 0 && cli_config_account(&o) != 0)
+		id = -1;
+	if (id == 0 && check_action_options(action, &o, key_given) != 0)
+		id = -1;
+	if (id != 0) {
+		log_failure("account");
+		explicit_bzero(o.eab_key, sizeof(o.eab_key));
 		return EXIT_USAGE;
 	}
-	if (a->operand_count != 1) {
-		log_error("account: give one of register, show, update, rollover, deactivate, thumbprint");
-		return EXIT_USAGE;
+	o.key_type = new_type;
+
+	/* A deactivated account stays so (RFC 8555 section 7.3.6): show what is known, deactivate is done. */
+	if ((strcmp(action, "show") == 0 || strcmp(action, "deactivate") == 0) &&
+	    account_cached_deactivated(&o, url, sizeof(url))) {
+		if (strcmp(action, "show") == 0)
+			printf("url: %s\nstatus: deactivated\n", url);
+		else
+			log_notice("the account %s is already deactivated", url);
+		explicit_bzero(o.eab_key, sizeof(o.eab_key));
+		return EXIT_OK;
 	}
-	action = a->operands[0];
 
 	if (strcmp(action, "thumbprint") == 0) {
 		memset(&acct, 0, sizeof(acct));
-		if (set_paths(&acct, &o) != 0 || load_key(&acct, 0) != 0) {
-			log_error("account thumbprint: %s", error_text());
+		if (set_paths(&acct, &o) != 0 || load_key(&acct, 0, KEY_EC_P256) != 0) {
+			log_failure("account thumbprint");
 			return EXIT_FAILED;
 		}
 		jws_thumbprint(&acct.key, thumbprint);
@@ -392,7 +461,7 @@ cmd_account(struct args *a)
 	}
 	memset(&acct, 0, sizeof(acct));
 	lock.fd = -1;
-	if (strcmp(action, "show") != 0 && lock_acquire(&lock, o.state_dir, LOCK_WAIT) != 0)
+	if (strcmp(action, "show") != 0 && lock_acquire(&lock, o.state_dir, o.lock_wait) != 0)
 		goto out;
 	if (account_open(c, &acct, &o, strcmp(action, "register") == 0) != 0)
 		goto out;
@@ -423,8 +492,12 @@ cmd_account(struct args *a)
 		}
 	}
 out:
-	if (rc != EXIT_OK)
-		log_error("account %s: %s", action, error_text());
+	if (rc != EXIT_OK) {
+		char context[64];
+
+		snprintf(context, sizeof(context), "account %s", action);
+		log_failure(context);
+	}
 	account_close(c, &acct);
 	lock_release(&lock);
 	buf_free(&json);

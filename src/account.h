@@ -19,7 +19,6 @@
 #define DEFAULT_STATE_DIR "/var/lib/keepcert"
 #define EAB_KEY_MAX 256		/* bytes of a decoded EAB MAC key */
 #define EAB_KEY_SHORT 32	/* RFC 7518 section 3.2 wants at least the hash size for HS256 */
-#define LOCK_WAIT 60		/* seconds a command waits for another run to release the state directory */
 
 /* Option ids shared by the commands that talk to a CA; commands number theirs from 100. */
 enum {
@@ -49,30 +48,41 @@ enum {
 /* Help lines for ACCOUNT_OPTION_SPECS. */
 #define ACCOUNT_OPTION_HELP                                                                     \
 	"  --directory URL        ACME directory URL (default: Let's Encrypt)\n"                  \
-	"  --ca NAME              letsencrypt, letsencrypt-staging, zerossl, google, google-staging\n" \
+	"  --ca NAME              " ACME_CA_NAMES "\n"                                         \
 	"  --ca-bundle FILE       PEM file of roots to trust for the CA's HTTPS server\n"          \
 	"  --state-dir DIR        state directory (default " DEFAULT_STATE_DIR ")\n"              \
+	"  --timeout SECONDS      deadline for the whole run (default 300)\n"                  \
+	"\n"                                                                                    \
+	"Settings no option gives come from the config file's global keys when there is one.\n"
+
+/* Help lines for the options that only matter when an account is created. */
+#define ACCOUNT_CREATE_HELP                                                                     \
 	"  --contact URL          account contact, such as mailto:admin@example.org; repeatable\n" \
 	"  --agree-tos            accept the CA's terms of service when creating the account\n"  \
 	"  --eab-kid KID          external account binding key id, from the CA\n"               \
-	"  --eab-hmac-key KEY     external account binding MAC key (base64 or base64url)\n"     \
-	"  --timeout SECONDS      deadline for the whole run (default 300)\n"
+	"  --eab-hmac-key KEY     external account binding MAC key (base64 or base64url)\n"
 
 #define ISSUE_HELP                                                                          \
 	"  -d, --domain NAME      a DNS name or IP address for the certificate; repeatable\n"   \
+	"  SECTION                instead of -d: the names and settings of the config's [SECTION]\n" \
 	CHALLENGE_OPTION_HELP                                                                   \
 	"  --key TYPE             certificate key: ec-p256 (default), ec-p384, rsa-2048, rsa-3072, rsa-4096\n" \
 	"  --preferred-chain CN   use the chain whose top certificate was issued by CN, if offered\n" \
 	"  --profile NAME         certificate profile, one the CA's directory lists\n"          \
+	ACCOUNT_CREATE_HELP                                                                     \
 	ACCOUNT_OPTION_HELP
 
 #define REVOKE_HELP                                                                         \
-	"  --reason CODE          CRL reason code (RFC 5280): 0 unspecified, 1 keyCompromise,\n" \
-	"                         4 superseded, 5 cessationOfOperation...\n"                     \
+	"  --reason REASON        CRL reason (RFC 5280 section 5.3.1), by name or number:\n"     \
+	"                         unspecified (0), keyCompromise (1), affiliationChanged (3),\n" \
+	"                         superseded (4), cessationOfOperation (5)\n"                   \
 	ACCOUNT_OPTION_HELP
 
 #define ACCOUNT_HELP                                                                        \
 	"  --key TYPE             new key type for rollover (default ec-p256)\n"                \
+	"  --contact URL          with update: the new contact list; repeatable. 'none' removes\n" \
+	"                         every contact\n"                                               \
+	ACCOUNT_CREATE_HELP                                                                     \
 	ACCOUNT_OPTION_HELP
 
 struct account_options {
@@ -81,10 +91,16 @@ struct account_options {
 	const char *state_dir;
 	struct acme_account_request request;
 	unsigned char eab_key[EAB_KEY_MAX];
-	int timeout;
+	enum key_type key_type;	/* of a new account key: ec-p256 unless account register --key */
+	int contacts_none;	/* --contact none: no contact at all */
+	int timeout;		/* seconds for the whole run; 0 until set */
+	int lock_wait;		/* seconds to wait for another run's lock; -1 until set */
 };
 
-/* Set the defaults. */
+/*
+ * Clear O: every setting unset, so that cli_config_account() can tell
+ * what no option gave and fill it from the config or the defaults.
+ */
 void account_options_init(struct account_options *o);
 
 /*
@@ -93,6 +109,12 @@ void account_options_init(struct account_options *o);
  * set on an invalid value (an EAB key that does not decode, for one).
  */
 int account_option(struct account_options *o, int id, const char *value);
+
+/*
+ * 1 when the cached account.json of the CA of O says the account was
+ * deactivated, with its URL in URL (of size CAP); 0 when not or unknown.
+ */
+int account_cached_deactivated(const struct account_options *o, char *url, size_t cap);
 
 /* The account files' paths and the account key, while a command runs. */
 struct account {

@@ -105,14 +105,14 @@ acme_ca_dirname(const char *directory_url, char *out, size_t cap)
 	size_t len;
 
 	if (!acme_url_valid(directory_url))
-		return error_set("directory URL '%s' is not an https URL", directory_url);
+		return error_set("directory URL '%s' is not an https URL", log_short(directory_url));
 
 	end = host + strcspn(host, "/?#");
 	if (host[0] == '[') {
 		const char *close = memchr(host, ']', (size_t)(end - host));
 
 		if (close == NULL)
-			return error_set("directory URL '%s' has an invalid IPv6 host", directory_url);
+			return error_set("directory URL '%s' has an invalid IPv6 host", log_short(directory_url));
 		if (close + 1 < end && close[1] == ':')
 			port = close + 2;
 		host++;
@@ -128,11 +128,11 @@ acme_ca_dirname(const char *directory_url, char *out, size_t cap)
 	/* The host becomes a directory name: letters, digits, '-', '.', and ':' of IPv6 only. */
 	if (len == 0 || host[0] == '.' || strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789-.:") < len)
-		return error_set("directory URL '%s' has an unusable host name", directory_url);
+		return error_set("directory URL '%s' has an unusable host name", log_short(directory_url));
 	if (port != NULL && (size_t)(end - port) == 3 && memcmp(port, "443", 3) == 0)
 		port = NULL;
 	if (port != NULL && (end == port || strspn(port, "0123456789") != (size_t)(end - port)))
-		return error_set("directory URL '%s' has an invalid port", directory_url);
+		return error_set("directory URL '%s' has an invalid port", log_short(directory_url));
 
 	if (port != NULL)
 		snprintf(out, cap, "%.*s_%.*s", (int)len, host, (int)(end - port), port);
@@ -378,7 +378,8 @@ acme_poll_wait(struct acme_client *c, struct acme_poll *p, const struct http_res
 		ms = p->retry_after_ms;
 		p->retry_after_ms = 0;
 	} else if (resp != NULL && http_retry_after(resp, time(NULL), &seconds)) {
-		ms = seconds > 86400 * 30 ? 86400L * 30 * 1000 : seconds * 1000;
+		/* A run lasts at most a day (--timeout 86400), and a day in ms still fits a 32-bit long. */
+		ms = seconds > 86400 ? 86400L * 1000 : seconds * 1000;
 		if (ms < ACME_POLL_FIRST_MS)
 			ms = ACME_POLL_FIRST_MS;
 	} else {
@@ -541,7 +542,7 @@ acme_open(struct acme_client *c, const struct acme_options *options)
 
 	memset(c, 0, sizeof(*c));
 	if (!acme_url_valid(options->directory_url))
-		return error_set("directory URL '%s' is not an https URL", options->directory_url);
+		return error_set("directory URL '%s' is not an https URL", log_short(options->directory_url));
 	snprintf(c->directory_url, sizeof(c->directory_url), "%s", options->directory_url);
 
 	c->deadline_ms = clock_ms() + 1000LL * (options->timeout > 0 ? options->timeout : ACME_DEFAULT_TIMEOUT);

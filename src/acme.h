@@ -122,9 +122,12 @@ const char *acme_status_name(enum acme_status status);
 /* 1 when URL is an https URL without spaces or control characters, of fewer than HTTP_URL_MAX bytes. */
 int acme_url_valid(const char *url);
 
+/* The CA shortcuts acme_ca_directory() knows, for messages and help. */
+#define ACME_CA_NAMES "letsencrypt, letsencrypt-staging, zerossl, google, google-staging"
+
 /*
- * Resolve a --ca shortcut ("letsencrypt", "letsencrypt-staging", "zerossl",
- * "google", "google-staging") to its directory URL, or NULL.
+ * Resolve a CA shortcut, one of ACME_CA_NAMES, to its directory URL, or
+ * NULL. --ca and the config's "directory" both use it.
  */
 const char *acme_ca_directory(const char *name);
 

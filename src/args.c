@@ -16,27 +16,42 @@ args_init(struct args *a, int argc, char **argv)
 	a->command = argv[0];
 }
 
+/* 1 when ARG is -v, -vv, -vvv...: each v is one more -v. */
+static int
+verbose_count(const char *arg)
+{
+	size_t n;
+
+	if (arg[0] != '-' || arg[1] != 'v')
+		return 0;
+	n = strspn(arg + 1, "v");
+	return arg[1 + n] == '\0' ? (int)n : 0;
+}
+
 /* see args.h */
 int
 args_global(const char *arg, const char *next)
 {
-	if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
-		log_max_level = log_max_level < LOG_INFO ? LOG_INFO : LOG_DEBUG;
-		return 1;
-	}
-	if (strcmp(arg, "-vv") == 0) {
-		log_max_level = LOG_DEBUG;
+	int n = strcmp(arg, "--verbose") == 0 ? 1 : verbose_count(arg);
+
+	if (n > 0) {
+		while (n-- > 0)
+			log_max_level = log_max_level < LOG_INFO ? LOG_INFO : LOG_DEBUG;
 		return 1;
 	}
 	if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
 		log_max_level = LOG_ERROR;
 		return 1;
 	}
-	if ((strcmp(arg, "-c") == 0 || strcmp(arg, "--config") == 0) && next != NULL) {
+	if (strcmp(arg, "-c") == 0 || strcmp(arg, "--config") == 0) {
+		if (next == NULL || next[0] == '\0')
+			return error_set("%s requires a file", arg);
 		args_config_path = next;
 		return 2;
 	}
 	if (strncmp(arg, "--config=", 9) == 0) {
+		if (arg[9] == '\0')
+			return error_set("--config requires a file");
 		args_config_path = arg + 9;
 		return 1;
 	}
@@ -65,7 +80,7 @@ static int
 add_operand(struct args *a, const char *word)
 {
 	if (a->operand_count == ARGS_MAX_OPERANDS)
-		return error_set("%s: more than %d arguments", a->command, ARGS_MAX_OPERANDS);
+		return error_set("more than %d arguments", ARGS_MAX_OPERANDS);
 	a->operands[a->operand_count++] = word;
 	return 0;
 }
@@ -104,9 +119,11 @@ args_next(struct args *a, const struct option_spec *specs, const char **value)
 
 		if (spec == NULL) {
 			used = args_global(arg, next);
+			if (used < 0)
+				return -1;
 			if (used == 0)
-				return error_set("%s: unknown option %s; see 'keepcert help %s'",
-				    a->command, arg, a->command);
+				return error_set("unknown option %s; see 'keepcert help %s'", log_short(arg),
+				    a->command);
 			a->index += used;
 			continue;
 		}
@@ -119,10 +136,10 @@ args_next(struct args *a, const struct option_spec *specs, const char **value)
 			} else if (a->index < a->argc) {
 				*value = a->argv[a->index++];
 			} else {
-				return error_set("%s: option %s requires a value", a->command, arg);
+				return error_set("option %s requires a value", arg);
 			}
 		} else if (eq != NULL) {
-			return error_set("%s: option --%s takes no value", a->command, spec->long_name);
+			return error_set("option --%s takes no value", spec->long_name);
 		}
 		return spec->id;
 	}

@@ -36,14 +36,19 @@ void args_init(struct args *a, int argc, char **argv);
  * Return the id of the next option, storing its value in *VALUE; 0 when
  * no options are left (operands are then in a->operands); -1 on an unknown
  * option, a missing value or too many operands, with the message in
- * error_text().
+ * error_text(). The message does not name the command: the command's
+ * log_failure() puts its name in front.
  */
 int args_next(struct args *a, const struct option_spec *specs, const char **value);
 
 /* Take the next word as an extra value of the option just returned, or NULL. */
 const char *args_take(struct args *a);
 
-/* Apply one global option (-v, -vv, -q, -c FILE); returns 1 if ARG was one, 2 if it used NEXT too. */
+/*
+ * Apply one global option (-v, -vv, -vvv, -q, -c FILE); returns 1 if ARG
+ * was one, 2 if it used NEXT too, 0 if it is none, or -1 when -c lacks its
+ * file, with the message in error_text().
+ */
 int args_global(const char *arg, const char *next);
 
 #endif

@@ -67,11 +67,12 @@ read_common_name(const struct asn1_elem *name, char out[65], const char *field)
 
 /* Append one SAN entry to OUT's names. */
 static int
-add_name(struct cert_info *out, const char *text)
+add_name(struct cert_info *out, const char *text, int is_address)
 {
 	if (out->name_count >= CERT_MAX_NAMES)
 		return error_set("invalid certificate: more than %d names", CERT_MAX_NAMES);
 	snprintf(out->names[out->name_count], sizeof(out->names[0]), "%s", text);
+	out->name_is_address[out->name_count] = (unsigned char)is_address;
 	out->name_count++;
 	return 0;
 }
@@ -113,7 +114,7 @@ read_subject_alt_name(const unsigned char *der, size_t len, struct cert_info *ou
 			/* Other name forms (email, URI, directory name) are not identifiers keepcert requests. */
 			continue;
 		}
-		if (add_name(out, text) != 0)
+		if (add_name(out, text, gn.tag == ASN1_CONTEXT(7)) != 0)
 			return -1;
 	}
 	return 0;

@@ -25,6 +25,7 @@ struct cert_info {
 	char issuer_cn[65];
 	char names[CERT_MAX_NAMES][254]; /* SAN dNSName entries, and iPAddress entries as text */
 	size_t name_count;
+	unsigned char name_is_address[CERT_MAX_NAMES];	/* 1 where names[i] is an iPAddress entry */
 	unsigned char aki[64];		/* authority key identifier keyIdentifier */
 	size_t aki_len;
 	unsigned char spki_hash[32];	/* SHA-256 of the subjectPublicKeyInfo DER */

@@ -1,10 +1,14 @@
 /*
  * Choosing the challenge mode and building its solver.
  */
+#include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "challenge.h"
 #include "challenge_alpn.h"
@@ -65,11 +69,19 @@ challenge_spec_set(struct challenge_spec *spec, const char *mode, const char *ar
 
 	if (i < 0)
 		return error_set("challenge '%s' is unknown; use http-stateless, webroot DIR, standalone "
-		    "ADDR:PORT, dns-hook PROGRAM or tls-alpn ADDR:PORT", mode);
+		    "ADDR:PORT, dns-hook PROGRAM or tls-alpn ADDR:PORT", log_short(mode));
 	if (modes[i].arg != NULL && (arg == NULL || arg[0] == '\0'))
 		return error_set("challenge %s needs %s, as in '%s %s'", mode, modes[i].arg, mode,
 		    i == CHALLENGE_WEBROOT ? "/var/www/acme" : i == CHALLENGE_DNS_HOOK ?
 		    "/usr/local/bin/dns-hook" : "127.0.0.1:8402");
+	if (i == CHALLENGE_STANDALONE || i == CHALLENGE_TLS_ALPN) {
+		char host[64], what[32];
+		unsigned port;
+
+		snprintf(what, sizeof(what), "%s address", mode);
+		if (challenge_address_parse(arg, what, host, sizeof(host), &port) != 0)
+			return -1;
+	}
 	spec->type = (enum challenge_type)i;
 	spec->arg = modes[i].arg != NULL ? arg : NULL;
 	return 0;
@@ -100,9 +112,18 @@ challenge_option(struct challenge_spec *spec, int id, const char *value, struct 
 	case OPT_NO_SELF_CHECK:
 		spec->self_check = 0;
 		return 1;
-	case OPT_SELF_CHECK_ADDR:
+	case OPT_SELF_CHECK_ADDR: {
+		char host[64];
+		unsigned port;
+
+		if (challenge_address_parse(value, "--self-check-addr", host, sizeof(host), &port) != 0)
+			return -1;
+		if (host[0] == '\0')
+			return error_set("--self-check-addr '%s' needs an address, as 127.0.0.1:8402",
+			    log_short(value));
 		spec->self_check_addr = value;
 		return 1;
+	}
 	}
 	return 0;
 }
@@ -172,6 +193,93 @@ challenge_thumbprint(const char *state_dir, const char *directory_url, char out[
 	return 0;
 }
 
+/*
+ * SIGTERM and SIGINT while a solver is open: without this the process
+ * died with its listener child left unreaped and its webroot files in
+ * place. The handler does only what is async-signal-safe: it stops and
+ * reaps the listener, removes the webroot files, names what it cannot
+ * undo, and exits 1.
+ * NOTE: dns-hook records are not deleted here, since running the program
+ * is not safe in a signal handler; the message names each one.
+ */
+static struct challenge_solver *volatile interrupted_solver;
+static struct sigaction saved_term, saved_int;
+
+/* Append SRC to the message in DST (of CAP bytes) at *LEN, with no library call that is unsafe here. */
+static void
+append_safe(char *dst, size_t cap, size_t *len, const char *src)
+{
+	while (*src != '\0' && *len + 1 < cap)
+		dst[(*len)++] = *src++;
+}
+
+static void
+stop_child_safe(pid_t *child)
+{
+	if (*child <= 0)
+		return;
+	kill(*child, SIGTERM);
+	while (waitpid(*child, NULL, 0) < 0 && errno == EINTR)
+		;
+	*child = 0;
+}
+
+static void
+on_signal(int sig)
+{
+	struct challenge_solver *s = interrupted_solver;
+	static char message[4096];
+	size_t len = 0, i;
+
+	append_safe(message, sizeof(message), &len, sig == SIGINT ? "keepcert: error: interrupted (SIGINT)" :
+	    "keepcert: error: stopped by SIGTERM");
+	if (s != NULL && (s->type == CHALLENGE_STANDALONE || s->type == CHALLENGE_WEBROOT)) {
+		stop_child_safe(&s->u.http.server.child);
+		for (i = 0; i < s->u.http.token_count; i++)
+			if (s->u.http.written[i] && s->u.http.challenge_fd >= 0)
+				unlinkat(s->u.http.challenge_fd, s->u.http.tokens[i].token, 0);
+	} else if (s != NULL && s->type == CHALLENGE_TLS_ALPN) {
+		stop_child_safe(&s->u.alpn.child);
+	} else if (s != NULL && s->type == CHALLENGE_DNS_HOOK) {
+		for (i = 0; i < s->u.dns.count; i++) {
+			if (!s->u.dns.records[i].added)
+				continue;
+			append_safe(message, sizeof(message), &len, "; delete the TXT value ");
+			append_safe(message, sizeof(message), &len, s->u.dns.records[i].value);
+			append_safe(message, sizeof(message), &len, " of ");
+			append_safe(message, sizeof(message), &len, s->u.dns.records[i].name);
+		}
+	}
+	append_safe(message, sizeof(message), &len, "\n");
+	if (write(STDERR_FILENO, message, len) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+/* Make S the solver that SIGTERM and SIGINT clean up, or with NULL restore the signals' old handling. */
+static void
+watch_signals(struct challenge_solver *s)
+{
+	struct sigaction sa;
+
+	if (s == NULL) {
+		if (interrupted_solver == NULL)
+			return;
+		interrupted_solver = NULL;
+		sigaction(SIGTERM, &saved_term, NULL);
+		sigaction(SIGINT, &saved_int, NULL);
+		return;
+	}
+	if (interrupted_solver != NULL)
+		return;	/* one solver at a time is watched; the first stays */
+	interrupted_solver = s;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &saved_term);
+	sigaction(SIGINT, &sa, &saved_int);
+}
+
 /* see challenge.h */
 struct challenge_solver *
 challenge_solver_new(const struct challenge_spec *spec, int lifetime)
@@ -209,6 +317,7 @@ challenge_solver_new(const struct challenge_spec *spec, int lifetime)
 		challenge_solver_free(s);
 		return NULL;
 	}
+	watch_signals(s);
 	return s;
 }
 
@@ -225,6 +334,8 @@ challenge_solver_free(struct challenge_solver *s)
 {
 	if (s == NULL)
 		return;
+	if (interrupted_solver == s)
+		watch_signals(NULL);
 	switch (s->type) {
 	case CHALLENGE_HTTP_STATELESS:
 	case CHALLENGE_WEBROOT:

@@ -375,9 +375,11 @@ solver_start(void *ctx)
 	if (pid < 0)
 		return error_set("cannot start the tls-alpn listener: fork: %s", strerror(errno));
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(0);
 		serve_loop(s, parent);
 		_exit(0);
 	}

@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,70 +47,108 @@ http01_token_valid(const char *token)
 	return strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
-/* Split ADDR:PORT into a host (NULL for any address) and a port, in HOST of size CAP. */
+/* challenge_address_parse, with port 0 (any free port, as the unit tests bind) allowed unless MIN is 1. */
 static int
-split_address(const char *addr_port, char *host, size_t cap, const char **port)
+parse_address(const char *addr_port, const char *what, char *host, size_t cap, unsigned *port,
+    unsigned long min)
 {
-	const char *colon = strrchr(addr_port, ':');
-	size_t len;
+	const char *colon = strrchr(addr_port, ':'), *digits, *start = addr_port;
+	unsigned char addr[16];
+	unsigned long n = 0;
+	size_t len, i;
 
-	if (colon == NULL) {
-		*port = addr_port;
-		host[0] = '\0';
-		return 0;
-	}
-	*port = colon + 1;
-	len = (size_t)(colon - addr_port);
+	digits = colon != NULL ? colon + 1 : addr_port;
+	len = colon != NULL ? (size_t)(colon - addr_port) : 0;
 	if (len >= 2 && addr_port[0] == '[' && addr_port[len - 1] == ']') {
-		addr_port++;
+		start++;
 		len -= 2;
-	} else if (memchr(addr_port, ':', len) != NULL) {
-		return -1;	/* an IPv6 address needs brackets */
+	} else if (len > 0 && memchr(addr_port, ':', len) != NULL) {
+		return error_set("%s '%s' is invalid: write an IPv6 address in brackets, as [::1]:8402",
+		    what, log_short(addr_port));
 	}
+	if (digits[0] == '\0' || strspn(digits, "0123456789") != strlen(digits) || colon == NULL)
+		return error_set("%s '%s' is invalid: give ADDR:PORT, [IPV6]:PORT or :PORT (every address)",
+		    what, log_short(addr_port));
+	for (i = 0; digits[i] != '\0' && n <= 65535; i++)
+		n = n * 10 + (unsigned long)(digits[i] - '0');
+	if (n < min || n > 65535)
+		return error_set("%s '%s': port %s is out of range 1-65535", what, log_short(addr_port),
+		    log_short(digits));
 	if (len >= cap)
-		return -1;
-	memcpy(host, addr_port, len);
+		return error_set("%s '%s': the address is too long", what, log_short(addr_port));
+	memcpy(host, start, len);
 	host[len] = '\0';
+	if (len > 0 && inet_pton(AF_INET, host, addr) != 1 && inet_pton(AF_INET6, host, addr) != 1)
+		return error_set("%s '%s': '%s' is not a numeric IP address; keepcert binds what it is given",
+		    what, log_short(addr_port), log_short(host));
+	*port = (unsigned)n;
 	return 0;
+}
+
+/* see challenge_http.h */
+int
+challenge_address_parse(const char *addr_port, const char *what, char *host, size_t cap, unsigned *port)
+{
+	return parse_address(addr_port, what, host, cap, port, 1);
+}
+
+/* Bind a socket of FAMILY to ADDR (of ADDR_LEN bytes) and listen; V6ONLY sets IPV6_V6ONLY. */
+static int
+bind_listen(int family, const struct sockaddr *addr, socklen_t addr_len, int v6only)
+{
+	int fd, one = 1, saved;
+
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+	if (bind(fd, addr, addr_len) != 0 || listen(fd, 64) != 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }
 
 /* see challenge_http.h */
 int
 challenge_listen(const char *addr_port, const char *mode)
 {
-	struct addrinfo hints, *res = NULL;
-	char host[64];
-	const char *port;
-	int fd, one = 1, rc;
+	struct sockaddr_in6 any6;
+	struct sockaddr_in in4;
+	char host[64], what[32];
+	unsigned port;
+	int fd;
 
-	if (split_address(addr_port, host, sizeof(host), &port) != 0 || port[0] == '\0' ||
-	    strspn(port, "0123456789") != strlen(port))
-		return error_set("%s address '%s' is invalid; give ADDR:PORT, [IPV6]:PORT or :PORT", mode,
-		    addr_port);
+	snprintf(what, sizeof(what), "%s address", mode);
+	if (parse_address(addr_port, what, host, sizeof(host), &port, 0) != 0)
+		return -1;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-	rc = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &res);
-	if (rc != 0)
-		return error_set("%s address '%s': %s; give a numeric address", mode, addr_port,
-		    gai_strerror(rc));
-
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		freeaddrinfo(res);
-		return error_set("%s address '%s': socket: %s", mode, addr_port, strerror(errno));
+	memset(&in4, 0, sizeof(in4));
+	memset(&any6, 0, sizeof(any6));
+	in4.sin_family = AF_INET;
+	in4.sin_port = htons((uint16_t)port);
+	any6.sin6_family = AF_INET6;
+	any6.sin6_port = htons((uint16_t)port);
+	if (host[0] == '\0') {
+		/* No address: every address of both families, on one socket with IPV6_V6ONLY off. */
+		any6.sin6_addr = in6addr_any;
+		fd = bind_listen(AF_INET6, (struct sockaddr *)&any6, sizeof(any6), 0);
+		if (fd < 0 && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
+			fd = bind_listen(AF_INET, (struct sockaddr *)&in4, sizeof(in4), 0);
+	} else if (inet_pton(AF_INET, host, &in4.sin_addr) == 1) {
+		fd = bind_listen(AF_INET, (struct sockaddr *)&in4, sizeof(in4), 0);
+	} else {
+		/* An explicit IPv6 address, "[::]" too, is that address only. */
+		inet_pton(AF_INET6, host, &any6.sin6_addr);
+		fd = bind_listen(AF_INET6, (struct sockaddr *)&any6, sizeof(any6), 1);
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 64) != 0) {
-		rc = errno;
-		freeaddrinfo(res);
-		close(fd);
+	if (fd < 0)
 		return error_set("cannot listen on %s: %s; stop the server using that port or choose "
-		    "another with --challenge %s ADDR:PORT", addr_port, strerror(rc), mode);
-	}
-	freeaddrinfo(res);
+		    "another with --challenge %s ADDR:PORT", addr_port, strerror(errno), mode);
 	return fd;
 }
 
@@ -357,10 +397,12 @@ http01_serve(struct http01_server *s, int lifetime)
 	if (pid < 0)
 		return error_set("cannot start the http-01 listener: fork: %s", strerror(errno));
 	if (pid == 0) {
-		/* Die with the parent, even if it is killed before it can stop us. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/* Die with the parent, even if it is killed before it can stop us, or before prctl ran. */
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(0);
 		serve_loop(s, parent, lifetime);
 		_exit(0);
 	}
@@ -554,7 +596,8 @@ http01_self_check(const char *name, const char *token, const char *key_authoriza
 	struct http_response resp;
 	struct net_conn conn = { .fd = -1 };
 	char host[256], hint[1024], shown[HTTP01_CHECK_SHOWN * 4 + 1], url[NAME_MAX_LEN + 200];
-	const char *port = "80", *location;
+	const char *location;
+	unsigned port = 80;
 	size_t len;
 	int rc;
 
@@ -564,12 +607,14 @@ http01_self_check(const char *name, const char *token, const char *key_authoriza
 	self_check_hint(hint, sizeof(hint), name, mode, arg);
 
 	snprintf(host, sizeof(host), "%s", name);
-	if (addr != NULL && (split_address(addr, host, sizeof(host), &port) != 0 || host[0] == '\0' ||
-	    port[0] == '\0' || strspn(port, "0123456789") != strlen(port)))
-		return error_set("self-check address '%s' is invalid; give ADDR:PORT or [IPV6]:PORT", addr);
+	if (addr != NULL && challenge_address_parse(addr, "self-check address", host, sizeof(host), &port) != 0)
+		return -1;
+	if (addr != NULL && host[0] == '\0')
+		return error_set("self-check address '%s' needs an address; give ADDR:PORT or [IPV6]:PORT",
+		    log_short(addr));
 
 	/* The deadline bounds the whole check, so a server that trickles its answer cannot stretch it. */
-	if (net_connect(&conn, host, (unsigned)atoi(port), 0, HTTP01_CHECK_TIMEOUT, HTTP01_CHECK_TIMEOUT,
+	if (net_connect(&conn, host, port, 0, HTTP01_CHECK_TIMEOUT, HTTP01_CHECK_TIMEOUT,
 	    clock_ms() + HTTP01_CHECK_TIMEOUT * 1000LL) != 0) {
 		error_prefix("self-check of http://%s", url);
 		return HTTP01_UNREACHABLE;

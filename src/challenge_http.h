@@ -57,9 +57,20 @@ struct http01_server {
 int http01_token_valid(const char *token);
 
 /*
- * Parse "ADDR:PORT", "[IPV6]:PORT", ":PORT" or "PORT" (any address), bind
- * it and listen, for the challenge MODE ("standalone", "tls-alpn") that
- * errors name. Returns the non-blocking socket, or -1 with error_text() set.
+ * Parse "ADDR:PORT", "[IPV6]:PORT" or ":PORT" (every address): the numeric
+ * address goes to HOST (of size CAP; empty for ":PORT"), the port, 1 to
+ * 65535, to *PORT. WHAT names the value in errors ("standalone address").
+ * Returns 0 or -1 with error_text() set.
+ */
+int challenge_address_parse(const char *addr_port, const char *what, char *host, size_t cap, unsigned *port);
+
+/*
+ * Parse ADDR_PORT as challenge_address_parse does, bind it and listen, for
+ * the challenge MODE ("standalone", "tls-alpn") that errors name. ":PORT"
+ * listens on every IPv6 and IPv4 address (one socket with IPV6_V6ONLY
+ * off, or IPv4 alone where the kernel has no IPv6); an explicit address,
+ * "[::]" included, on that address only. Returns the non-blocking socket,
+ * or -1 with error_text() set.
  */
 int challenge_listen(const char *addr_port, const char *mode);
 

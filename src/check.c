@@ -17,6 +17,7 @@
 #include "base64.h"
 #include "challenge.h"
 #include "challenge_http.h"
+#include "cli_config.h"
 #include "commands.h"
 #include "config.h"
 #include "log.h"
@@ -105,7 +106,7 @@ check_name(struct check_run *run, const char *name, const struct challenge_spec 
 	const char *mode = config_challenge_name(spec.type);
 
 	if (challenge_check_names(&spec, &name, 1) != 0) {
-		printf("%s: FAILED: %s\n", name, error_text());
+		printf("%s: FAILED: %s\n", name, error_text_after(name));
 		return -1;
 	}
 	if (spec.type == CHALLENGE_DNS_HOOK || spec.type == CHALLENGE_TLS_ALPN) {
@@ -116,7 +117,7 @@ check_name(struct check_run *run, const char *name, const struct challenge_spec 
 	/* The self-check is the probe itself here, so --no-self-check does not turn it off. */
 	spec.self_check = 1;
 	if (probe_name(run, name, &spec) != 0) {
-		printf("%s: FAILED: %s\n", name, error_text());
+		printf("%s: FAILED: %s\n", name, error_text_after(name));
 		return -1;
 	}
 	printf("%s: ok (%s%s%s)\n", name, mode, spec.arg != NULL ? " " : "", spec.arg != NULL ? spec.arg : "");
@@ -128,21 +129,20 @@ static int
 check_config(struct check_run *run, const struct challenge_spec *given, int challenge_given,
     const char *const *names, int name_count)
 {
-	struct config config;
+	const struct config *loaded = cli_config();
 	const char *path = args_config_path != NULL ? args_config_path : CONFIG_DEFAULT_PATH;
 	struct challenge_spec spec;
 	size_t i, j;
 	int failed = 0, k, found;
 
-	if (config_load(path, &config) != 0) {
-		log_error("check: %s; give the names and --challenge to check without a config", error_text());
+	if (loaded == NULL) {
+		log_error("check: %s: no such file; give the names and --challenge to check without a config",
+		    path);
 		return EXIT_USAGE;
 	}
-	run->state_dir = config.state_dir;
-	run->directory_url = config.directory;
 
-	for (i = 0; i < config.cert_count; i++) {
-		const struct config_cert *cert = &config.certs[i];
+	for (i = 0; i < loaded->cert_count; i++) {
+		const struct config_cert *cert = &loaded->certs[i];
 
 		challenge_spec_from_config(&spec, &cert->settings);
 		if (challenge_given) {
@@ -159,16 +159,15 @@ check_config(struct check_run *run, const struct challenge_spec *given, int chal
 		}
 	}
 	for (k = 0; k < name_count; k++) {
-		found = config_find(&config, names[k]) != NULL;
-		for (i = 0; i < config.cert_count && !found; i++)
-			for (j = 0; j < config.certs[i].name_count && !found; j++)
-				found = strcasecmp(names[k], config.certs[i].names[j]) == 0;
+		found = config_find(loaded, names[k]) != NULL;
+		for (i = 0; i < loaded->cert_count && !found; i++)
+			for (j = 0; j < loaded->certs[i].name_count && !found; j++)
+				found = strcasecmp(names[k], loaded->certs[i].names[j]) == 0;
 		if (!found) {
 			printf("%s: FAILED: not a name or section of %s\n", names[k], path);
 			failed = 1;
 		}
 	}
-	config_free(&config);
 	return failed ? EXIT_FAILED : EXIT_OK;
 }
 
@@ -193,27 +192,28 @@ cmd_check(struct args *a)
 			break;
 		challenge_given |= id == OPT_CHALLENGE_MODE;
 	}
+	if (id == 0 && cli_config_account(&o) != 0)
+		id = -1;
 	explicit_bzero(o.eab_key, sizeof(o.eab_key));
 	if (id != 0) {
-		log_error("check: %s", error_text());
+		log_failure("check");
 		return EXIT_USAGE;
 	}
+	run.state_dir = o.state_dir;
+	run.directory_url = o.directory_url;
 
 	/*
 	 * Names on the command line need no config file when --challenge is
 	 * given or there is none; the mode is then http-stateless by default.
 	 */
-	if (a->operand_count == 0 || (!challenge_given && (args_config_path != NULL ||
-	    access(CONFIG_DEFAULT_PATH, F_OK) == 0)))
+	if (a->operand_count == 0 || (!challenge_given && cli_config() != NULL))
 		return check_config(&run, &spec, challenge_given, a->operands, a->operand_count);
 
-	run.state_dir = o.state_dir;
-	run.directory_url = o.directory_url;
 	for (i = 0; i < a->operand_count; i++) {
 		char name[NAME_MAX_LEN + 1];
 
 		if (name_normalize(a->operands[i], name) != 0) {
-			printf("%s: FAILED: %s\n", a->operands[i], error_text());
+			printf("%s: FAILED: %s\n", a->operands[i], error_text_after(a->operands[i]));
 			failed = 1;
 			continue;
 		}

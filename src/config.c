@@ -6,7 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acme.h"
+#include "challenge_http.h"
 #include "config.h"
+#include "csr.h"
 #include "log.h"
 #include "store.h"
 
@@ -33,20 +36,6 @@ struct parser {
 	unsigned char seen[32];		/* indexed like key_defs */
 	int line;
 	int eab_kid_line;
-};
-
-/* The ACME directories a "directory" value may name by a short word. */
-static const struct {
-	const char *name;
-	const char *url;
-} ca_shortcuts[] = {
-	{ "letsencrypt", "https://acme-v02.api.letsencrypt.org/directory" },
-	{ "letsencrypt-staging", "https://acme-staging-v02.api.letsencrypt.org/directory" },
-	{ "zerossl", "https://acme.zerossl.com/v2/DV90" },
-	{ "google", "https://dv.acme-v02.api.pki.goog/directory" },
-	{ "google-staging", "https://dv.acme-v02.test-api.pki.goog/directory" },
-	{ "buypass", "https://api.buypass.com/acme/directory" },
-	{ "buypass-staging", "https://api.test4.buypass.no/acme/directory" },
 };
 
 static const char *const key_types[] = { "ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096" };
@@ -91,7 +80,7 @@ parse_int(const char *value, int min, int max, int *out)
 	errno = 0;
 	n = strtol(value, &end, 10);
 	if (!isdigit((unsigned char)value[0]) || *end != '\0' || errno != 0 || n < min || n > max)
-		return error_set("'%s' is not a whole number from %d to %d", value, min, max);
+		return error_set("'%s' is not a whole number from %d to %d", log_short(value), min, max);
 	*out = (int)n;
 	return 0;
 }
@@ -107,47 +96,27 @@ parse_bool(const char *value, int *out)
 		*out = 0;
 		return 0;
 	}
-	return error_set("'%s' is not yes or no", value);
+	return error_set("'%s' is not yes or no", log_short(value));
 }
 
 /*
- * Check a DNS name (RFC 1035 section 2.3.1, with digits allowed first as
- * RFC 1123 section 2.1 does), optionally a wildcard "*." in front as RFC
- * 8555 section 7.1.3 allows. Upper case is folded to lower case in place.
+ * Check *NAME with name_normalize(), the validator of -d NAME too, and
+ * replace it with its normal form (lower case, no trailing dot).
  */
 static int
-check_dns_name(char *name)
+check_name(char **name)
 {
-	size_t len = strlen(name), label = 0, i;
-	char *p = name;
+	char normal[NAME_MAX_LEN + 1];
+	unsigned char addr[16];
+	size_t len;
 
-	if (strncmp(p, "*.", 2) == 0)
-		p += 2;
-	if (len > 253 || *p == '\0')
-		return error_set("'%s' is not a valid DNS name", name);
-	for (i = 0; p[i] != '\0'; i++) {
-		p[i] = (char)tolower((unsigned char)p[i]);
-		if (p[i] == '.') {
-			if (label == 0 || p[i - 1] == '-')
-				return error_set("'%s' is not a valid DNS name: empty label or label ending in '-'",
-				    name);
-			label = 0;
-			continue;
-		}
-		if (!(islower((unsigned char)p[i]) || isdigit((unsigned char)p[i]) || p[i] == '-'))
-			return error_set("'%s' is not a valid DNS name: invalid character '%c'", name, p[i]);
-		if (label == 0 && p[i] == '-')
-			return error_set("'%s' is not a valid DNS name: a label starts with '-'", name);
-		if (++label > 63)
-			return error_set("'%s' is not a valid DNS name: a label is longer than 63 bytes", name);
-	}
-	if (label == 0 || p[i - 1] == '-')
-		return error_set("'%s' is not a valid DNS name: empty label or label ending in '-'", name);
+	if (name_normalize(*name, normal) != 0)
+		return -1;
 
 	/* CAs issue for fully qualified names only, so "localhost" or "web" cannot work. */
-	if (strchr(p, '.') == NULL)
-		return error_set("'%s' is not a fully qualified DNS name (no '.')", name);
-	return 0;
+	if (!name_is_ip(normal, addr, &len) && strchr(normal, '.') == NULL)
+		return error_set("'%s' is not a fully qualified DNS name (no '.')", log_short(*name));
+	return set_string(name, normal);
 }
 
 /* Check "HOST:PORT" or "[IPV6]:PORT", the form of listen and probe addresses. */
@@ -160,15 +129,15 @@ check_host_port(const char *value)
 	if (value[0] == '[') {
 		colon = strstr(value, "]:");
 		if (colon == NULL || colon == value + 1)
-			return error_set("'%s' is not ADDR:PORT", value);
+			return error_set("'%s' is not ADDR:PORT", log_short(value));
 		colon++;
 	} else {
 		colon = strrchr(value, ':');
 		if (colon == NULL || colon == value || memchr(value, ':', (size_t)(colon - value)) != NULL)
-			return error_set("'%s' is not ADDR:PORT (write an IPv6 address in brackets)", value);
+			return error_set("'%s' is not ADDR:PORT (write an IPv6 address in brackets)", log_short(value));
 	}
 	if (parse_int(colon + 1, 1, 65535, &port) != 0)
-		return error_set("'%s': the port is not a number from 1 to 65535", value);
+		return error_set("'%s': the port is not a number from 1 to 65535", log_short(value));
 	return 0;
 }
 
@@ -202,16 +171,15 @@ split_words(const char *value, char **dst, size_t max, size_t *count)
 static int
 set_directory(struct parser *p, const char *value)
 {
-	size_t i;
+	const char *url = acme_ca_directory(value);
 
-	for (i = 0; i < sizeof(ca_shortcuts) / sizeof(ca_shortcuts[0]); i++)
-		if (strcmp(value, ca_shortcuts[i].name) == 0)
-			return set_string(&p->config->directory, ca_shortcuts[i].url);
+	if (url != NULL)
+		return set_string(&p->config->directory, url);
 	if (strncmp(value, "https://", 8) != 0 || value[8] == '\0')
-		return error_set("'%s' is neither an https:// URL nor a known CA (letsencrypt, "
-		    "letsencrypt-staging, zerossl, google, google-staging, buypass, buypass-staging)", value);
+		return error_set("'%s' is neither an https:// URL nor a known CA (" ACME_CA_NAMES ")",
+		    log_short(value));
 	if (strpbrk(value, " \t") != NULL)
-		return error_set("'%s': a URL cannot contain spaces", value);
+		return error_set("'%s': a URL cannot contain spaces", log_short(value));
 	return set_string(&p->config->directory, value);
 }
 
@@ -227,7 +195,7 @@ set_contact(struct parser *p, const char *value)
 	for (i = 0; i < c->contact_count; i++)
 		if (strncmp(c->contacts[i], "mailto:", 7) != 0 || strchr(c->contacts[i], '@') == NULL)
 			return error_set("'%s' is not a mailto: address, e.g. mailto:admin@example.org",
-			    c->contacts[i]);
+			    log_short(c->contacts[i]));
 	return 0;
 }
 
@@ -235,7 +203,7 @@ static int
 set_absolute_path(char **dst, const char *value)
 {
 	if (value[0] != '/')
-		return error_set("'%s' is not an absolute path", value);
+		return error_set("'%s' is not an absolute path", log_short(value));
 	return set_string(dst, value);
 }
 
@@ -297,7 +265,7 @@ set_lock_timeout(struct parser *p, const char *value)
 static int
 set_timeout(struct parser *p, const char *value)
 {
-	return parse_int(value, 1, 3600, &p->config->timeout);
+	return parse_int(value, 1, 86400, &p->config->timeout);
 }
 
 static int
@@ -315,7 +283,7 @@ set_key(struct parser *p, const char *value)
 		if (strcmp(value, key_types[i]) == 0)
 			return set_string(&p->settings->key, value);
 	return error_set("'%s' is not a key type: use ec-p256, ec-p384, rsa-2048, rsa-3072 or rsa-4096",
-	    value);
+	    log_short(value));
 }
 
 /* "TYPE" or "TYPE ARGUMENT"; the argument runs to the end of the line. */
@@ -342,9 +310,15 @@ set_challenge(struct parser *p, const char *value)
 		    type == CHALLENGE_WEBROOT ? "a directory" :
 		    type == CHALLENGE_DNS_HOOK ? "a program" : "ADDR:PORT");
 	if (type == CHALLENGE_WEBROOT && arg[0] != '/')
-		return error_set("webroot '%s' is not an absolute path", arg);
-	if ((type == CHALLENGE_STANDALONE || type == CHALLENGE_TLS_ALPN) && check_host_port(arg) != 0)
-		return -1;
+		return error_set("webroot '%s' is not an absolute path", log_short(arg));
+	if (type == CHALLENGE_STANDALONE || type == CHALLENGE_TLS_ALPN) {
+		char host[64];
+		unsigned port;
+
+		/* The listener's own parser, so the config accepts what --challenge does, ":PORT" too. */
+		if (challenge_address_parse(arg, challenge_names[type], host, sizeof(host), &port) != 0)
+			return -1;
+	}
 
 	ch->type = (enum challenge_type)type;
 	free(ch->arg);
@@ -398,7 +372,7 @@ set_profile(struct parser *p, const char *value)
 
 	for (i = 0; value[i] != '\0'; i++)
 		if (!isalnum((unsigned char)value[i]) && strchr("._-", value[i]) == NULL)
-			return error_set("'%s' is not a profile name (letters, digits, '.', '_', '-')", value);
+			return error_set("'%s' is not a profile name (letters, digits, '.', '_', '-')", log_short(value));
 	return set_string(&p->settings->profile, value);
 }
 
@@ -411,11 +385,11 @@ set_names(struct parser *p, const char *value)
 	if (split_words(value, cert->names, CONFIG_NAMES_MAX, &cert->name_count) != 0)
 		return -1;
 	for (i = 0; i < cert->name_count; i++) {
-		if (check_dns_name(cert->names[i]) != 0)
+		if (check_name(&cert->names[i]) != 0)
 			return -1;
 		for (j = 0; j < i; j++)
 			if (strcmp(cert->names[i], cert->names[j]) == 0)
-				return error_set("'%s' is listed twice", cert->names[i]);
+				return error_set("'%s' is listed twice", log_short(cert->names[i]));
 	}
 	return 0;
 }
@@ -625,7 +599,7 @@ finish(struct parser *p, const char *path)
 			/* A section named after a domain needs no names line. */
 			if (split_words(cert->name, cert->names, 1, &cert->name_count) != 0)
 				return error_prefix("%s:%d", path, cert->line);
-			if (check_dns_name(cert->names[0]) != 0)
+			if (check_name(&cert->names[0]) != 0)
 				return error_set("%s:%d: section [%s]: key 'names' is missing and the section "
 				    "name is not a DNS name", path, cert->line, cert->name);
 		}

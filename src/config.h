@@ -28,7 +28,7 @@
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/keepcert"
 #define CONFIG_DEFAULT_DIRECTORY "https://acme-v02.api.letsencrypt.org/directory"
 #define CONFIG_DEFAULT_LOCK_TIMEOUT 300	/* seconds a second run waits for the lock */
-#define CONFIG_DEFAULT_TIMEOUT 30	/* seconds for each network operation */
+#define CONFIG_DEFAULT_TIMEOUT 300	/* seconds for the whole run of a command, as ACME_DEFAULT_TIMEOUT */
 
 #define CONFIG_FILE_MAX (1u << 20)	/* bytes */
 #define CONFIG_LINE_MAX 4096		/* bytes of one line, without the newline */

@@ -24,21 +24,21 @@ check_label(const char *name, const char *p, size_t len)
 	size_t i;
 
 	if (len == 0)
-		return error_set("%s: empty label; check for doubled or leading dots", name);
+		return error_set("%s: empty label; check for doubled or leading dots", log_short(name));
 	if (len > LABEL_MAX_LEN)
-		return error_set("%s: label longer than %d characters", name, LABEL_MAX_LEN);
+		return error_set("%s: label longer than %d characters", log_short(name), LABEL_MAX_LEN);
 	for (i = 0; i < len; i++) {
 		if (!is_ldh(p[i]))
 			return error_set("%s: invalid character '%c'; a DNS name has letters, digits, "
-			    "hyphens and dots", name, p[i]);
+			    "hyphens and dots", log_short(name), p[i]);
 	}
 	if (p[0] == '-' || p[len - 1] == '-')
-		return error_set("%s: a label starts or ends with a hyphen", name);
+		return error_set("%s: a label starts or ends with a hyphen", log_short(name));
 
 	/* RFC 5891 section 4.2.3.1: "??--" is reserved for A-labels, which start "xn--". */
 	if (len >= 4 && p[2] == '-' && p[3] == '-' && !(p[0] == 'x' && p[1] == 'n'))
 		return error_set("%s: hyphens in the third and fourth positions are reserved for "
-		    "xn-- labels", name);
+		    "xn-- labels", log_short(name));
 	return 0;
 }
 
@@ -50,16 +50,16 @@ normalize_dns(const char *in, char out[NAME_MAX_LEN + 1])
 
 	for (i = 0; i < len; i++) {
 		if ((unsigned char)in[i] >= 0x80)
-			return error_set("%s: non-ASCII name; give its xn-- form (IDNA A-label) instead", in);
+			return error_set("%s: non-ASCII name; give its xn-- form (IDNA A-label) instead", log_short(in));
 	}
 
 	/* A trailing dot marks a fully qualified name; ACME identifiers are written without it. */
 	if (len > 0 && in[len - 1] == '.')
 		len--;
 	if (len == 0)
-		return error_set("%s: empty name", in);
+		return error_set("%s: empty name", log_short(in));
 	if (len > NAME_MAX_LEN)
-		return error_set("%s: name longer than %d characters", in, NAME_MAX_LEN);
+		return error_set("%s: name longer than %d characters", log_short(in), NAME_MAX_LEN);
 	for (i = 0; i < len; i++)
 		out[i] = (in[i] >= 'A' && in[i] <= 'Z') ? (char)(in[i] - 'A' + 'a') : in[i];
 	out[len] = '\0';
@@ -69,7 +69,7 @@ normalize_dns(const char *in, char out[NAME_MAX_LEN + 1])
 	if (len >= 2 && out[0] == '*' && out[1] == '.')
 		start = 2;
 	else if (out[0] == '*')
-		return error_set("%s: a wildcard must be a whole first label, as in *.example.org", in);
+		return error_set("%s: a wildcard must be a whole first label, as in *.example.org", log_short(in));
 
 	label_start = start;
 	for (i = start; i <= len; i++) {
@@ -88,7 +88,7 @@ normalize_dns(const char *in, char out[NAME_MAX_LEN + 1])
 		;
 	if (i == len)
 		return error_set("%s: the last label is all digits; an IP address needs four numbers "
-		    "0-255 (IPv4) or colons (IPv6)", in);
+		    "0-255 (IPv4) or colons (IPv6)", log_short(in));
 	return 0;
 }
 
@@ -116,8 +116,16 @@ name_normalize(const char *in, char out[NAME_MAX_LEN + 1])
 
 	/* RFC 8738 section 3: IP identifiers in their usual text form (RFC 5952 for IPv6). */
 	if (name_is_ip(in, addr, &len)) {
+		/* A CA records an IPv4-mapped address as IPv4, so the certificate would lack the name given. */
+		if (len == 16 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)addr)) {
+			char v4[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, addr + 12, v4, sizeof(v4));
+			return error_set("%s: an IPv4-mapped IPv6 address; give its IPv4 form %s", log_short(in),
+			    v4);
+		}
 		if (inet_ntop(len == 4 ? AF_INET : AF_INET6, addr, out, NAME_MAX_LEN + 1) == NULL)
-			return error_set("%s: cannot format the IP address", in);
+			return error_set("%s: cannot format the IP address", log_short(in));
 		return 0;
 	}
 	return normalize_dns(in, out);

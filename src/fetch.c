@@ -46,6 +46,16 @@ print_response(const struct http_response *resp)
 	fwrite(resp->body.data != NULL ? resp->body.data : "", 1, resp->body.len, stdout);
 }
 
+/* 1 when METHOD is a token (RFC 9110 section 9.1, section 5.6.2) of at most 32 characters. */
+static int
+method_valid(const char *method)
+{
+	size_t n = strlen(method);
+
+	return n > 0 && n <= 32 && strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789!#$%&'*+-.^_`|~") == n;
+}
+
 /* see commands.h */
 int
 cmd_fetch(struct args *a)
@@ -53,6 +63,7 @@ cmd_fetch(struct args *a)
 	struct http_options options = { 0 };
 	struct http_response resp = { 0 };
 	struct http_client *client;
+	struct http_url url;
 	const char *value, *method = NULL, *data = NULL, *content_type = "application/json";
 	long repeat = 1;
 	int id, i, status = EXIT_OK;
@@ -89,12 +100,15 @@ cmd_fetch(struct args *a)
 			break;
 		}
 	}
-	if (id < 0) {
-		log_error("%s", error_text());
-		return EXIT_USAGE;
-	}
-	if (a->operand_count != 1) {
-		log_error("fetch: give exactly one URL; see 'keepcert help fetch'");
+	if (id == 0 && a->operand_count != 1)
+		id = error_set("give exactly one URL; see 'keepcert help fetch'");
+	if (id == 0 && method != NULL && !method_valid(method))
+		id = error_set("-X '%s' is not a request method; give one such as GET, HEAD or POST",
+		    log_short(method));
+	if (id == 0 && http_url_parse(a->operands[0], &url) != 0)
+		id = -1;
+	if (id != 0) {
+		log_failure("fetch");
 		return EXIT_USAGE;
 	}
 	if (method == NULL)
@@ -102,14 +116,14 @@ cmd_fetch(struct args *a)
 
 	client = http_client_new(&options);
 	if (client == NULL) {
-		log_error("fetch: %s", error_text());
+		log_failure("fetch");
 		return EXIT_FAILED;
 	}
 
 	for (i = 0; i < repeat; i++) {
 		if (http_request(client, method, a->operands[0], content_type, data,
 		    data != NULL ? strlen(data) : 0, &resp) < 0) {
-			log_error("fetch: %s", error_text());
+			log_failure("fetch");
 			status = EXIT_FAILED;
 			break;
 		}

@@ -329,7 +329,7 @@ http_url_parse(const char *url, struct http_url *out)
 	memset(out, 0, sizeof(*out));
 	for (i = 0; url[i] != '\0'; i++)
 		if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f)
-			return error_set("invalid URL '%s': it contains a space or control character", url);
+			return error_set("invalid URL '%s': it contains a space or control character", log_short(url));
 
 	if (strncasecmp(url, "https://", 8) == 0) {
 		out->https = 1;
@@ -339,16 +339,19 @@ http_url_parse(const char *url, struct http_url *out)
 		out->port = 80;
 		p = url + 7;
 	} else {
-		return error_set("invalid URL '%s': only https:// and http:// URLs are supported", url);
+		return error_set("invalid URL '%s': only https:// and http:// URLs are supported", log_short(url));
 	}
 
 	/* authority = host [ ":" port ]; userinfo is refused rather than sent in clear. */
+	if (memchr(p, '@', strcspn(p, "/?#")) != NULL)
+		return error_set("invalid URL '%s': user names and passwords in URLs are not supported; "
+		    "remove the part before '@'", log_short(url));
 	host = p;
 	if (*p == '[') {
 		host = ++p;
 		host_end = strchr(p, ']');
 		if (host_end == NULL)
-			return error_set("invalid URL '%s': missing ']' after the IPv6 address", url);
+			return error_set("invalid URL '%s': missing ']' after the IPv6 address", log_short(url));
 		p = host_end + 1;
 	} else {
 		while (*p != '\0' && *p != ':' && *p != '/' && *p != '?' && *p != '#' && *p != '@')
@@ -356,17 +359,17 @@ http_url_parse(const char *url, struct http_url *out)
 		host_end = p;
 	}
 	if (*p == '@')
-		return error_set("invalid URL '%s': user names and passwords in URLs are not supported", url);
+		return error_set("invalid URL '%s': user names and passwords in URLs are not supported", log_short(url));
 
 	host_len = (size_t)(host_end - host);
 	if (host_len == 0 || host_len >= sizeof(out->host))
-		return error_set("invalid URL '%s': the host name is empty or too long", url);
+		return error_set("invalid URL '%s': the host name is empty or too long", log_short(url));
 	memcpy(out->host, host, host_len);
 	for (i = 0; i < host_len; i++) {
 		unsigned char c = (unsigned char)out->host[i];
 
 		if (!isalnum(c) && c != '-' && c != '.' && c != '_' && !(host[-1] == '[' && c == ':'))
-			return error_set("invalid URL '%s': invalid character in the host name", url);
+			return error_set("invalid URL '%s': invalid character in the host name", log_short(url));
 	}
 
 	if (*p == ':') {
@@ -376,18 +379,18 @@ http_url_parse(const char *url, struct http_url *out)
 		while (isdigit((unsigned char)*p) && port <= 65535)
 			port = port * 10 + (unsigned long)(*p++ - '0');
 		if (p == port_start || port == 0 || port > 65535 || (*p != '\0' && *p != '/' && *p != '?' && *p != '#'))
-			return error_set("invalid URL '%s': the port must be a number from 1 to 65535", url);
+			return error_set("invalid URL '%s': the port must be a number from 1 to 65535", log_short(url));
 		out->port = (unsigned)port;
 	}
 	if (*p != '\0' && *p != '/' && *p != '?' && *p != '#')
-		return error_set("invalid URL '%s': unexpected character after the host name", url);
+		return error_set("invalid URL '%s': unexpected character after the host name", log_short(url));
 
 	out->target_len = strcspn(p, "#");
 	out->target = p;
 	if (out->target_len == 0 || *p == '?') {
 		/* RFC 9112 section 3.2.1: an empty path is sent as "/". */
 		if (out->target_len != 0)
-			return error_set("invalid URL '%s': a query needs a path before it", url);
+			return error_set("invalid URL '%s': a query needs a path before it", log_short(url));
 		out->target = "/";
 		out->target_len = 1;
 	}

@@ -104,7 +104,9 @@ install_systemd_service(struct buf *out, const struct install_paths *paths)
 	if (state_name != NULL)
 		buf_printf(out, "StateDirectory=%s\nStateDirectoryMode=0700\n", state_name);
 	else
-		buf_printf(out, "ReadWritePaths=%s\n", paths->state_dir);
+		buf_printf(out, "# The service fails to start while %s is missing; 'install systemd\n"
+		    "# --write' creates it, or run: mkdir -m 0700 -p %s\nReadWritePaths=%s\n",
+		    paths->state_dir, paths->state_dir, paths->state_dir);
 	for (i = 0; i < paths->writable_count; i++)
 		buf_printf(out, "ReadWritePaths=%s\n", paths->writable[i]);
 	buf_puts(out, "# Mail queues, for a notify program such as sendmail.\n");
@@ -205,16 +207,20 @@ install_systemd(const struct install_paths *paths, int write, const char *dir)
 
 	if (install_systemd_service(&service, paths) != 0) {
 		buf_free(&service);
-		log_error("install: %s", error_text());
+		log_failure("install");
 		return EXIT_USAGE;
 	}
 	install_systemd_timer(&timer);
 
 	if (!write) {
 		printf("# %s/keepcert.service\n%s\n# %s/keepcert.timer\n%s", dir, service.data, dir, timer.data);
+	} else if (state_directory_name(paths->state_dir) == NULL && store_mkdirs(paths->state_dir, 0700) != 0) {
+		/* ReadWritePaths= names a directory that must exist before the service starts. */
+		log_failure("install");
+		rc = EXIT_FAILED;
 	} else if (write_entry(dir, "keepcert.service", &service) != 0 ||
 	    write_entry(dir, "keepcert.timer", &timer) != 0) {
-		log_error("install: %s", error_text());
+		log_failure("install");
 		rc = EXIT_FAILED;
 	} else {
 		log_notice("next: systemctl daemon-reload && systemctl enable --now keepcert.timer");
@@ -245,14 +251,14 @@ install_cron(const struct install_paths *paths, int write, const char *dir)
 	}
 	if (install_cron_line(&line, paths, draw % 60, (draw / 60) % 12, write) != 0) {
 		buf_free(&line);
-		log_error("install: %s", error_text());
+		log_failure("install");
 		return EXIT_USAGE;
 	}
 
 	if (!write) {
 		fputs(line.data, stdout);
 	} else if (write_entry(dir, "keepcert", &line) != 0) {
-		log_error("install: %s", error_text());
+		log_failure("install");
 		rc = EXIT_FAILED;
 	}
 	buf_free(&line);
@@ -298,7 +304,7 @@ cmd_install(struct args *a)
 			dir = value;
 	}
 	if (opt < 0) {
-		log_error("%s", error_text());
+		log_failure("install");
 		return EXIT_USAGE;
 	}
 	kind = a->operand_count == 1 ? a->operands[0] : "";
@@ -318,11 +324,11 @@ cmd_install(struct args *a)
 
 	if (absolute_path(config_path, sizeof(config_path),
 	    args_config_path != NULL ? args_config_path : CONFIG_DEFAULT_PATH) != 0) {
-		log_error("install: %s", error_text());
+		log_failure("install");
 		return EXIT_USAGE;
 	}
 	if (config_load(config_path, &config) != 0) {
-		log_error("%s", error_text());
+		log_failure("install");
 		return EXIT_USAGE;
 	}
 
@@ -330,7 +336,7 @@ cmd_install(struct args *a)
 	paths.config = config_path;
 	paths.state_dir = config.state_dir;
 	if (add_webroots(&paths, &config) != 0) {
-		log_error("install: %s", error_text());
+		log_failure("install");
 		config_free(&config);
 		return EXIT_USAGE;
 	}

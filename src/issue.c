@@ -12,6 +12,7 @@
 #include "account.h"
 #include "cert.h"
 #include "challenge.h"
+#include "cli_config.h"
 #include "commands.h"
 #include "csr.h"
 #include "lock.h"
@@ -50,11 +51,52 @@ static const struct option_spec issue_specs[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+/*
+ * Take from the config what no option gave: the section SECTION's names and
+ * settings when one was named, else the global defaults.
+ */
+static int
+apply_config(struct issue_options *o, const char *section, int challenge_given, int key_given)
+{
+	const struct config *config = cli_config();
+	const struct config_defaults *settings;
+	const struct config_cert *cert = NULL;
+	size_t i;
+
+	if (section != NULL) {
+		cert = config != NULL ? config_find(config, section) : NULL;
+		if (cert == NULL)
+			return error_set("unexpected argument '%s'; give names with -d NAME%s", log_short(section),
+			    config != NULL ? ", or the name of a section of the config file" : "");
+		for (i = 0; i < cert->name_count; i++)
+			o->names[o->name_count++] = cert->names[i];
+	}
+	if (config == NULL)
+		return 0;
+	settings = cert != NULL ? &cert->settings : &config->defaults;
+	if (!challenge_given && settings->challenge.type != 0) {
+		struct challenge_spec given = o->challenge;
+
+		challenge_spec_from_config(&o->challenge, settings);
+		if (given.self_check == 0)
+			o->challenge.self_check = 0;
+		if (given.self_check_addr != NULL)
+			o->challenge.self_check_addr = given.self_check_addr;
+	}
+	if (!key_given && settings->key != NULL && key_type_parse(settings->key, &o->key_type) != 0)
+		return error_set("%s: key '%s' is unknown", config->path, settings->key);
+	if (o->preferred_chain == NULL)
+		o->preferred_chain = settings->preferred_chain;
+	if (o->profile == NULL)
+		o->profile = settings->profile;
+	return 0;
+}
+
 static int
 parse_issue_options(struct args *a, struct issue_options *o)
 {
 	const char *value;
-	int id, rc;
+	int id, rc, challenge_given = 0, key_given = 0;
 
 	memset(o, 0, sizeof(*o));
 	account_options_init(&o->account);
@@ -66,6 +108,7 @@ parse_issue_options(struct args *a, struct issue_options *o)
 			rc = challenge_option(&o->challenge, id, value, a);
 		if (rc < 0)
 			return -1;
+		challenge_given |= id == OPT_CHALLENGE_MODE;
 		if (rc == 1)
 			continue;
 		switch (id) {
@@ -77,7 +120,8 @@ parse_issue_options(struct args *a, struct issue_options *o)
 		case OPT_KEY:
 			if (key_type_parse(value, &o->key_type) != 0)
 				return error_set("--key '%s' is unknown; use ec-p256, ec-p384, rsa-2048, rsa-3072 or "
-				    "rsa-4096", value);
+				    "rsa-4096", log_short(value));
+			key_given = 1;
 			break;
 		case OPT_PREFERRED_CHAIN:
 			o->preferred_chain = value;
@@ -87,10 +131,13 @@ parse_issue_options(struct args *a, struct issue_options *o)
 			break;
 		}
 	}
-	if (id < 0)
+	if (id < 0 || cli_config_account(&o->account) != 0)
 		return -1;
-	if (a->operand_count != 0)
-		return error_set("unexpected argument '%s'; give names with -d NAME", a->operands[0]);
+	if (a->operand_count > 1 || (a->operand_count == 1 && o->name_count != 0))
+		return error_set("unexpected argument '%s'; give names with -d NAME, or one section name of "
+		    "the config file", log_short(a->operands[a->operand_count - 1]));
+	if (apply_config(o, a->operand_count == 1 ? a->operands[0] : NULL, challenge_given, key_given) != 0)
+		return -1;
 	if (o->name_count == 0)
 		return error_set("give at least one name with -d NAME");
 	return 0;
@@ -144,7 +191,7 @@ cmd_issue(struct args *a)
 
 	if (parse_issue_options(a, &o) != 0 || obtain_identifiers(o.names, o.name_count, ids, &count) != 0 ||
 	    obtain_cert_name(&ids[0], name, sizeof(name)) != 0) {
-		log_error("issue: %s", error_text());
+		log_failure("issue");
 		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
 		return EXIT_USAGE;
 	}
@@ -152,14 +199,14 @@ cmd_issue(struct args *a)
 	for (i = 0; i < count; i++)
 		names[i] = ids[i].value;
 	if (challenge_check_names(&o.challenge, names, count) != 0) {
-		log_error("issue: %s", error_text());
+		log_failure("issue");
 		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
 		return EXIT_USAGE;
 	}
 
 	/* A timer run and this one must not write the state directory at once. */
-	if (lock_acquire(&lock, o.account.state_dir, LOCK_WAIT) != 0) {
-		log_error("issue: %s", error_text());
+	if (lock_acquire(&lock, o.account.state_dir, o.account.lock_wait) != 0) {
+		log_failure("issue");
 		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
 		return EXIT_FAILED;
 	}
@@ -167,7 +214,7 @@ cmd_issue(struct args *a)
 	/* Ports are bound and the webroot opened before the first request, so a mistake costs the CA nothing. */
 	solver = challenge_solver_new(&o.challenge, o.account.timeout + 10);
 	if (solver == NULL) {
-		log_error("issue: %s", error_text());
+		log_failure("issue");
 		lock_release(&lock);
 		explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
 		return EXIT_FAILED;
@@ -175,7 +222,7 @@ cmd_issue(struct args *a)
 
 	rc = issue(&o, name, challenge_solver_acme(solver));
 	if (rc != 0)
-		log_error("%s: %s", name, error_text());
+		log_failure(ids[0].value);
 	challenge_solver_free(solver);
 	lock_release(&lock);
 	explicit_bzero(o.account.eab_key, sizeof(o.account.eab_key));
@@ -188,6 +235,13 @@ static const struct option_spec revoke_specs[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+/* 1 when WHAT, the operand of revoke, names a certificate of the state directory rather than a file. */
+static int
+names_live_certificate(const char *what)
+{
+	return strchr(what, '/') == NULL && access(what, F_OK) != 0;
+}
+
 /* Read the certificate to revoke: a PEM file, or the live certificate of a name in the state directory. */
 static int
 read_certificate(const char *what, const char *state_dir, struct buf *der)
@@ -198,7 +252,7 @@ read_certificate(const char *what, const char *state_dir, struct buf *der)
 	size_t len;
 	int n, i;
 
-	if (strchr(what, '/') != NULL || access(what, F_OK) == 0)
+	if (!names_live_certificate(what))
 		snprintf(path, sizeof(path), "%s", what);
 	else
 		snprintf(path, sizeof(path), "%s/certs/%s/live/cert.pem", state_dir, what);
@@ -217,6 +271,35 @@ read_certificate(const char *what, const char *state_dir, struct buf *der)
 	return 0;
 }
 
+/* RFC 5280 section 5.3.1 reasons a subscriber may give (RFC 8555 section 7.6 leaves the rest to the CA). */
+static const struct {
+	const char *name;
+	int code;
+} reasons[] = {
+	{ "unspecified", 0 },
+	{ "keyCompromise", 1 },
+	{ "affiliationChanged", 3 },
+	{ "superseded", 4 },
+	{ "cessationOfOperation", 5 },
+};
+
+/* The reason code of VALUE, a name or number from the table above; -1 with error_text() set. */
+static int
+parse_reason(const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		char number[4];
+
+		snprintf(number, sizeof(number), "%d", reasons[i].code);
+		if (strcasecmp(value, reasons[i].name) == 0 || strcmp(value, number) == 0)
+			return reasons[i].code;
+	}
+	return error_set("--reason '%s' is not one of unspecified (0), keyCompromise (1), "
+	    "affiliationChanged (3), superseded (4), cessationOfOperation (5)", log_short(value));
+}
+
 /* see commands.h */
 int
 cmd_revoke(struct args *a)
@@ -226,28 +309,29 @@ cmd_revoke(struct args *a)
 	struct account acct;
 	struct buf der = { 0 };
 	const char *value;
-	char *end;
-	long reason = -1;
-	int id, rc = EXIT_FAILED;
+	int id, reason = -1, rc = EXIT_FAILED;
 
 	memset(&acct, 0, sizeof(acct));
 	account_options_init(&o);
 	while ((id = args_next(a, revoke_specs, &value)) > 0) {
 		if (id == OPT_REASON) {
-			errno = 0;
-			reason = strtol(value, &end, 10);
-			/* RFC 5280 section 5.3.1 reason codes; 7 is unused. */
-			if (errno != 0 || *end != '\0' || reason < 0 || reason > 10 || reason == 7) {
-				log_error("revoke: --reason '%s' is not a CRL reason code (0-6, 8-10)", value);
-				return EXIT_USAGE;
+			reason = parse_reason(value);
+			if (reason < 0) {
+				id = -1;
+				break;
 			}
 		} else if (account_option(&o, id, value) < 0) {
-			log_error("revoke: %s", error_text());
-			return EXIT_USAGE;
+			id = -1;
+			break;
 		}
 	}
-	if (id < 0 || a->operand_count != 1) {
-		log_error("revoke: %s", id < 0 ? error_text() : "give one name or certificate file");
+	if (id == 0 && a->operand_count != 1)
+		id = error_set("give one name or certificate file");
+	if (id == 0)
+		id = cli_config_account(&o);
+	if (id != 0) {
+		log_failure("revoke");
+		explicit_bzero(o.eab_key, sizeof(o.eab_key));
 		return EXIT_USAGE;
 	}
 
@@ -257,11 +341,14 @@ cmd_revoke(struct args *a)
 		return EXIT_FAILED;
 	}
 	if (read_certificate(a->operands[0], o.state_dir, &der) == 0 && account_open(c, &acct, &o, 0) == 0 &&
-	    acme_revoke(c, der.data, der.len, (int)reason) == 0) {
+	    acme_revoke(c, der.data, der.len, reason) == 0) {
 		log_notice("revoked the certificate %s", a->operands[0]);
+		if (names_live_certificate(a->operands[0]))
+			log_notice("%s: live/ still holds the revoked certificate, which clients will reject; "
+			    "'keepcert issue' for the same names installs a new one", a->operands[0]);
 		rc = EXIT_OK;
 	} else {
-		log_error("revoke %s: %s", a->operands[0], error_text());
+		log_failure(a->operands[0]);
 	}
 	account_close(c, &acct);
 	free(c);

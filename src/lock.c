@@ -59,7 +59,7 @@ lock_acquire(struct lock *lock, const char *state_dir, int timeout)
 	lock->fd = -1;
 	if (snprintf(lock->path, sizeof(lock->path), "%s/lock", state_dir) >= (int)sizeof(lock->path))
 		return error_set("%s/lock: path is too long", state_dir);
-	if (store_mkdirs(state_dir, 0700) != 0)
+	if (store_check_state_dir(state_dir) != 0 || store_mkdirs(state_dir, 0700) != 0)
 		return -1;
 	lock->fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock->fd < 0)

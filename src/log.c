@@ -64,6 +64,40 @@ log_msg(int level, const char *fmt, ...)
 }
 
 /* see log.h */
+const char *
+error_text_after(const char *context)
+{
+	const char *text = error_text();
+	size_t n = strlen(context);
+
+	if (n > 0 && strncmp(text, context, n) == 0 && text[n] == ':' && text[n + 1] == ' ')
+		return text + n + 2;
+	return text;
+}
+
+/* see log.h */
+void
+log_failure(const char *context)
+{
+	log_error("%s: %s", context, error_text_after(context));
+}
+
+/* see log.h */
+const char *
+log_short(const char *value)
+{
+	static char slots[4][LOG_SHORT_MAX + 4];
+	static unsigned next;
+	char *out = slots[next++ % 4];
+
+	if (strlen(value) <= LOG_SHORT_MAX)
+		return value;
+	memcpy(out, value, LOG_SHORT_MAX);
+	memcpy(out + LOG_SHORT_MAX, "...", 4);
+	return out;
+}
+
+/* see log.h */
 int
 error_set(const char *fmt, ...)
 {

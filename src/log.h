@@ -44,6 +44,25 @@ int error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The stored message, or "unknown error" when none was set. */
 const char *error_text(void);
 
+/*
+ * Log error_text() as an error with CONTEXT (a command, a certificate name)
+ * in front, unless the message already starts with "CONTEXT: ", so that no
+ * layer can make the prefix appear twice.
+ */
+void log_failure(const char *context);
+
+/* error_text() without a leading "CONTEXT: ", for a caller that prints CONTEXT in front itself. */
+const char *error_text_after(const char *context);
+
+#define LOG_SHORT_MAX 64	/* characters of a quoted value that log_short keeps */
+
+/*
+ * VALUE for quoting in a message: itself when at most LOG_SHORT_MAX bytes,
+ * else its first LOG_SHORT_MAX bytes and "...". The result lives in one of
+ * a few static slots, so up to four may appear in one message.
+ */
+const char *log_short(const char *value);
+
 /* Copy SRC into DST (of size CAP) with control bytes shown as '?', for logging. */
 void log_sanitize(char *dst, size_t cap, const char *src, size_t len);
 

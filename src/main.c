@@ -5,6 +5,7 @@
 #include "args.h"
 #include "account.h"
 #include "challenge.h"
+#include "cli_config.h"
 #include "commands.h"
 #include "log.h"
 
@@ -21,7 +22,7 @@ static const struct command commands[] = {
 	    "print the versions of keepcert and BearSSL and the build target", "" },
 	{ "help", cmd_help, "[COMMAND]",
 	    "describe every command, or one command and its options", "" },
-	{ "issue", cmd_issue, "-d NAME [-d NAME]... [--challenge MODE [ARG]] [OPTIONS]",
+	{ "issue", cmd_issue, "-d NAME [-d NAME]... | SECTION [--challenge MODE [ARG]] [OPTIONS]",
 	    "obtain a certificate now and install it in the state directory", ISSUE_HELP },
 	{ "revoke", cmd_revoke, "NAME|FILE [--reason CODE] [OPTIONS]",
 	    "revoke a certificate with the account key", REVOKE_HELP },
@@ -113,7 +114,9 @@ cmd_version(struct args *a)
 	const char *value;
 
 	if (args_next(a, NULL, &value) != 0 || a->operand_count != 0) {
-		log_error("%s", a->operand_count != 0 ? "version: takes no arguments" : error_text());
+		if (a->operand_count != 0)
+			error_set("takes no arguments");
+		log_failure("version");
 		return EXIT_USAGE;
 	}
 	printf("keepcert %s (BearSSL %s, %s)\n", KEEPCERT_VERSION, BEARSSL_VERSION, KEEPCERT_TARGET);
@@ -128,7 +131,9 @@ cmd_help(struct args *a)
 	const char *value;
 
 	if (args_next(a, NULL, &value) != 0 || a->operand_count > 1) {
-		log_error("%s", a->operand_count > 1 ? "help: takes at most one command name" : error_text());
+		if (a->operand_count > 1)
+			error_set("takes at most one command name");
+		log_failure("help");
 		return EXIT_USAGE;
 	}
 	if (a->operand_count == 0) {
@@ -153,7 +158,7 @@ main(int argc, char **argv)
 {
 	const struct command *c;
 	struct args a;
-	int i = 1, used;
+	int i = 1, used, status;
 
 	/* Keys and state are private by default; files meant to be shared get chmod explicitly. */
 	umask(077);
@@ -165,7 +170,15 @@ main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--version") == 0)
 			break;
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
 		used = args_global(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+		if (used < 0) {
+			log_error("%s", error_text());
+			return EXIT_USAGE;
+		}
 		if (used == 0) {
 			log_error("unknown option %s; run 'keepcert help' for the list", argv[i]);
 			return EXIT_USAGE;
@@ -186,5 +199,7 @@ main(int argc, char **argv)
 
 	args_init(&a, argc - i, argv + i);
 	a.command = c->name;
-	return c->run(&a);
+	status = c->run(&a);
+	cli_config_release();
+	return status;
 }

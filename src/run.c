@@ -15,6 +15,7 @@
 
 #include "account.h"
 #include "challenge.h"
+#include "cli_config.h"
 #include "clock.h"
 #include "commands.h"
 #include "config.h"
@@ -603,7 +604,6 @@ cmd_run(struct args *a)
 	r.config = &config;
 	r.options = &o;
 	account_options_init(&r.account);
-	r.account.directory_url = config.directory;
 	if (o.dry_run) {
 		r.account.directory_url = dry_run_directory(&config, o.directory);
 		if (r.account.directory_url == NULL) {
@@ -613,16 +613,9 @@ cmd_run(struct args *a)
 			return EXIT_USAGE;
 		}
 	}
-	r.account.ca_bundle = config.ca_bundle;
-	r.account.state_dir = config.state_dir;
-	r.account.request.contact_count = config.contact_count < ACME_MAX_CONTACTS ? config.contact_count :
-	    ACME_MAX_CONTACTS;
-	memcpy(r.account.request.contacts, config.contacts, r.account.request.contact_count * sizeof(char *));
-	r.account.request.agree_tos = config.agree_tos;
-	if (config.eab_kid != NULL &&
-	    (account_option(&r.account, OPT_EAB_KID, config.eab_kid) < 0 ||
-	    account_option(&r.account, OPT_EAB_HMAC_KEY, config.eab_hmac_key) < 0)) {
-		log_error("%s: eab-hmac-key: %s", config.path, error_text());
+	if (cli_config_account_from(&r.account, &config) != 0) {
+		log_error("run: %s", error_text());
+		explicit_bzero(r.account.eab_key, sizeof(r.account.eab_key));
 		config_free(&config);
 		return EXIT_USAGE;
 	}

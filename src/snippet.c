@@ -9,6 +9,7 @@
 #include "account.h"
 #include "challenge.h"
 #include "challenge_http.h"
+#include "cli_config.h"
 #include "commands.h"
 #include "log.h"
 
@@ -145,10 +146,14 @@ cmd_nginx_snippet(struct args *a)
 		else if (account_option(&o, id, value) < 0)
 			break;
 	}
+	if (id == 0 && cli_config_account(&o) != 0)
+		id = -1;
 	if (id != 0 || a->operand_count != 0 || (webroot != NULL && standalone != NULL)) {
-		log_error("nginx-snippet: %s", id != 0 ? error_text() : a->operand_count != 0 ?
-		    "takes no arguments; give --webroot DIR or --standalone ADDR:PORT for those modes" :
-		    "give --webroot or --standalone, not both");
+		if (id == 0)
+			error_set("%s", a->operand_count != 0 ?
+			    "takes no arguments; give --webroot DIR or --standalone ADDR:PORT for those modes" :
+			    "give --webroot or --standalone, not both");
+		log_failure("nginx-snippet");
 		explicit_bzero(o.eab_key, sizeof(o.eab_key));
 		return EXIT_USAGE;
 	}
@@ -161,7 +166,7 @@ cmd_nginx_snippet(struct args *a)
 	else
 		rc = print_stateless(&o);
 	if (rc != 0) {
-		log_error("nginx-snippet: %s", error_text());
+		log_failure("nginx-snippet");
 		return webroot != NULL || standalone != NULL ? EXIT_USAGE : EXIT_FAILED;
 	}
 	return EXIT_OK;

@@ -86,6 +86,23 @@ store_mkdirs(const char *dir, mode_t mode)
 	return 0;
 }
 
+/* see store.h */
+int
+store_check_state_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0)
+		return errno == ENOENT ? 0 : error_set("state directory %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return error_set("state directory %s exists and is not a directory", dir);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return error_set("state directory %s is writable by group or others (mode %04o), so they "
+		    "could replace keys and certificates; run 'chmod 0700 %s'", dir,
+		    (unsigned)(st.st_mode & 07777), dir);
+	return 0;
+}
+
 /* Write all of DATA to FD, retrying short writes. Returns 0 or -1 with errno set. */
 static int
 write_all(int fd, const void *data, size_t len)
@@ -160,7 +177,7 @@ store_write_file(const char *path, const void *data, size_t len, mode_t mode)
 			break;
 	}
 	if (fd < 0)
-		return error_set("%s: cannot create temporary file: %s", temp, strerror(errno));
+		return error_set("cannot write %s: cannot create a file in %s: %s", path, dir, strerror(errno));
 
 	/* The umask has narrowed the mode given to open(); set it exactly. */
 	if (fchmod(fd, mode & 07777) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {

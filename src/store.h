@@ -24,6 +24,15 @@
 /* Create DIR (and its parents) with MODE if missing. Returns 0 or -1. */
 int store_mkdirs(const char *dir, mode_t mode);
 
+/*
+ * Check the state directory DIR, when it exists: group and others must
+ * not be able to write it, since they could then replace keys and
+ * certificates, and a directory keepcert creates is 0700. Refusing rather
+ * than fixing the mode, as for a config file, leaves the decision to the
+ * admin. Returns 0, or -1 with the chmod to run in error_text().
+ */
+int store_check_state_dir(const char *dir);
+
 /* Replace PATH atomically with DATA: temporary file, fsync, rename, directory fsync. Returns 0 or -1. */
 int store_write_file(const char *path, const void *data, size_t len, mode_t mode);
 

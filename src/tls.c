@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 
 #include "base64.h"
 #include "buf.h"
+#include "cert.h"
 #include "clock.h"
 #include "log.h"
 #include "tls.h"
@@ -22,6 +24,8 @@ static const char *const system_bundles[] = {
 #define CERT_PREFIX_MAX 2048
 /* How many certificates of a chain are described in messages. */
 #define CHAIN_MAX 8
+/* A larger leaf certificate cannot match an IP address host (Let's Encrypt's are under 2 KiB). */
+#define LEAF_MAX (16 * 1024)
 /* A larger distinguished name in a bundle is skipped. */
 #define DN_MAX 4096
 /* A certificate whose base64 text is larger is skipped (the largest roots are under 3 KiB). */
@@ -435,7 +439,37 @@ struct chain_observer {
 	size_t prefix_len;
 	struct chain_cert certs[CHAIN_MAX];
 	size_t count;		/* certificates received, possibly more than CHAIN_MAX */
+
+	/*
+	 * For a host that is an IP address: br_x509_minimal matches DNS names
+	 * only, so it gets no name and the leaf's iPAddress entries are matched
+	 * here instead (RFC 6125 section 6.2.1: never against a dNSName).
+	 */
+	unsigned char address[16];
+	size_t address_len;	/* 0 when the host is a DNS name */
+	unsigned char leaf[LEAF_MAX];
+	size_t leaf_len;	/* LEAF_MAX + 1 when the leaf was larger */
 };
+
+/* 1 when the leaf O kept lists O's address as an iPAddress subjectAltName. */
+static int
+leaf_has_address(const struct chain_observer *o)
+{
+	static struct cert_info info;
+	unsigned char addr[16];
+	size_t i;
+
+	if (o->leaf_len > LEAF_MAX || cert_parse(o->leaf, o->leaf_len, &info) != 0)
+		return 0;
+	for (i = 0; i < info.name_count; i++) {
+		if (!info.name_is_address[i])
+			continue;
+		if (inet_pton(o->address_len == 4 ? AF_INET : AF_INET6, info.names[i], addr) == 1 &&
+		    memcmp(addr, o->address, o->address_len) == 0)
+			return 1;
+	}
+	return 0;
+}
 
 static void
 observer_start_chain(const br_x509_class **ctx, const char *server_name)
@@ -443,7 +477,8 @@ observer_start_chain(const br_x509_class **ctx, const char *server_name)
 	struct chain_observer *o = (struct chain_observer *)(void *)ctx;
 
 	o->count = 0;
-	o->minimal.vtable->start_chain(&o->minimal.vtable, server_name);
+	o->leaf_len = 0;
+	o->minimal.vtable->start_chain(&o->minimal.vtable, o->address_len > 0 ? NULL : server_name);
 }
 
 static void
@@ -463,6 +498,14 @@ observer_append(const br_x509_class **ctx, const unsigned char *data, size_t len
 
 	memcpy(o->prefix + o->prefix_len, data, len < room ? len : room);
 	o->prefix_len += len < room ? len : room;
+	if (o->count == 0 && o->address_len > 0) {
+		if (o->leaf_len + len <= LEAF_MAX) {
+			memcpy(o->leaf + o->leaf_len, data, len);
+			o->leaf_len += len;
+		} else {
+			o->leaf_len = LEAF_MAX + 1;
+		}
+	}
 	o->minimal.vtable->append(&o->minimal.vtable, data, len);
 }
 
@@ -481,8 +524,12 @@ static unsigned
 observer_end_chain(const br_x509_class **ctx)
 {
 	struct chain_observer *o = (struct chain_observer *)(void *)ctx;
+	unsigned err = o->minimal.vtable->end_chain(&o->minimal.vtable);
 
-	return o->minimal.vtable->end_chain(&o->minimal.vtable);
+	/* The chain verified without a name; an IP address host must still be in the leaf. */
+	if (err == BR_ERR_OK && o->address_len > 0 && !leaf_has_address(o))
+		return BR_ERR_X509_BAD_SERVER_NAME;
+	return err;
 }
 
 static const br_x509_pkey *
@@ -615,14 +662,23 @@ explain_untrusted(const struct tls_conn *t)
 	last = &o->certs[(o->count < CHAIN_MAX ? o->count : CHAIN_MAX) - 1];
 	if (last->self_issued)
 		return error_set("the certificate chain of %s ends at the root %s, which is not trusted "
-		    "(trust anchors from %s); if it is a private CA, give its certificate with --ca-bundle",
+		    "(trust anchors from %s); if it is a private CA, give its certificate with --ca-bundle "
+		    "(config: ca-bundle)",
 		    t->host, last->subject, t->trust->source);
+	/*
+	 * BearSSL reports BR_ERR_X509_NOT_TRUSTED both for a root missing from
+	 * the anchors and for an intermediate the server left out. One
+	 * certificate alone cannot tell which, so the message names both.
+	 */
 	if (o->count == 1)
-		return error_set("%s sent only its own certificate (%s), without the intermediate "
-		    "certificate of its issuer %s: the server's certificate chain is incomplete (missing "
-		    "intermediate); the server must send its full chain", t->host, last->subject, last->issuer);
+		return error_set("%s sent only its own certificate (%s), whose issuer %s is not among the "
+		    "trust anchors (from %s): if %s is the root of a private or test CA, give its "
+		    "certificate with --ca-bundle (config: ca-bundle); if it is an intermediate, the "
+		    "server's chain is incomplete and the server must send it", t->host, last->subject,
+		    last->issuer, t->trust->source, last->issuer);
 	return error_set("the certificate chain of %s ends at %s, whose issuer %s is not a trusted root "
-	    "(trust anchors from %s): the CA is not trusted or an intermediate certificate is missing",
+	    "(trust anchors from %s): if it is a private or test CA, give its root with --ca-bundle "
+	    "(config: ca-bundle); else an intermediate certificate is missing from the chain",
 	    t->host, last->subject, last->issuer, t->trust->source);
 }
 
@@ -661,6 +717,11 @@ explain_failure(const struct tls_conn *t, int err)
 		return explain_dates(t);
 	if (err == BR_ERR_X509_NOT_TRUSTED)
 		return explain_untrusted(t);
+	if (err == BR_ERR_X509_BAD_SERVER_NAME && t->observer.address_len > 0)
+		return error_set("the certificate of %s does not list the IP address %s as an iPAddress "
+		    "subjectAltName (its subject is %s): wrong address, or the server sends the certificate "
+		    "of another site", t->host, t->host,
+		    t->observer.count > 0 ? t->observer.certs[0].subject : "unknown");
 	if (err == BR_ERR_X509_BAD_SERVER_NAME)
 		return error_set("the certificate of %s is for another name (its subject is %s): wrong host "
 		    "name, or the server sends the certificate of another site", t->host,
@@ -751,10 +812,14 @@ tls_connect(struct net_conn *nc, const char *host, const struct tls_trust *trust
 
 	/*
 	 * The host name goes out as SNI and is what the certificate must match.
-	 * NOTE: br_x509_minimal matches DNS names only, so an https URL with an
-	 * IP address fails verification even when the certificate lists it.
+	 * An IP address is sent as no SNI at all (RFC 6066 section 3) and is
+	 * matched by the observer against the leaf's iPAddress entries.
 	 */
-	if (!br_ssl_client_reset(&t->client, host, 0)) {
+	if (inet_pton(AF_INET, host, t->observer.address) == 1)
+		t->observer.address_len = 4;
+	else if (inet_pton(AF_INET6, host, t->observer.address) == 1)
+		t->observer.address_len = 16;
+	if (!br_ssl_client_reset(&t->client, t->observer.address_len > 0 ? NULL : host, 0)) {
 		explain_failure(t, br_ssl_engine_last_error(&t->client.eng));
 		free(t);
 		return NULL;

@@ -69,14 +69,25 @@ expect_match "$WORK/out" "^url: $url\$"
 cert=$WORK/state/certs/roll.test/live/cert.pem
 [ "$(pebble_cert_status "$cert")" = Valid ] || fail "the new certificate is not Valid at Pebble"
 expect_exit 2 pebble_keepcert revoke roll.test --reason 7
-expect_exit 0 pebble_keepcert revoke roll.test --reason 4
+expect_exit 0 pebble_keepcert revoke roll.test --reason superseded
 [ "$(pebble_cert_status "$cert")" = Revoked ] || fail "Pebble does not report the certificate as Revoked"
+# live/ still holds it: the notice says so and how to replace it.
+expect_match "$WORK/err" 'roll.test: live/ still holds the revoked certificate.*keepcert issue'
+# register --key cannot change an existing account's key: it points to rollover.
+expect_exit 2 pebble_keepcert account register --key rsa-2048
+expect_match "$WORK/err" "account rollover --key"
 expect_exit 1 pebble_keepcert revoke "$cert"
 expect_match "$WORK/err" 'alreadyRevoked'
 
 # Deactivation: the CA rejects further orders from the account, and keepcert gives the reason.
 expect_exit 0 pebble_keepcert account deactivate
 grep -q '"status": "deactivated"' "$acct_dir/account.json" || fail "account.json does not record the deactivation"
+# Deactivating again is done already; show reports the status instead of failing.
+expect_exit 0 pebble_keepcert account deactivate
+expect_match "$WORK/err" 'already deactivated'
+expect_exit 0 pebble_keepcert account show
+expect_match "$WORK/out" "^url: $url\$"
+expect_match "$WORK/out" '^status: deactivated$'
 expect_exit 1 pebble_keepcert issue -d after.test --challenge standalone "$listen"
 expect_match "$WORK/err" 'was deactivated'
 # The CA itself rejects the key too, whatever the cached state records.

@@ -19,8 +19,11 @@ expect_exit 1 register --state-dir "$WORK/s1"
 expect_match "$WORK/err" 'externalAccountRequired'
 expect_match "$WORK/err" '--eab-kid and --eab-hmac-key'
 expect_no_match "$WORK/err" '^keepcert: (POST|HEAD) '
-expect_exit 1 register --state-dir "$WORK/s1" --eab-kid kid-1
-expect_match "$WORK/err" 'give --eab-hmac-key'
+# Half of the pair: a usage error before the directory is even fetched.
+expect_exit 2 register --state-dir "$WORK/s1" --eab-kid kid-1
+expect_match "$WORK/err" '--eab-kid needs --eab-hmac-key'
+expect_exit 2 register --state-dir "$WORK/s1" --eab-hmac-key "$key"
+expect_match "$WORK/err" '--eab-hmac-key needs --eab-kid'
 
 # Not base64 at all: a local error, before even the directory.
 expect_exit 2 register --state-dir "$WORK/s1" --eab-kid kid-1 --eab-hmac-key 'not base64!'

@@ -12,7 +12,7 @@ cp -a "$WORK/state/certs/keep.test" "$WORK/before"
 # keepcert listens elsewhere, so Pebble's validation connection is refused.
 other=$(free_port)
 expect_exit 1 pebble_keepcert issue -d keep.test --challenge standalone "127.0.0.1:$other" --timeout 30
-expect_match "$WORK/err" '^keepcert: error: keep.test: keep.test: the http-01 challenge failed, the authorization is invalid: (connection|unauthorized)'
+expect_match "$WORK/err" '^keepcert: error: keep.test: the http-01 challenge failed, the authorization is invalid: (connection|unauthorized)'
 expect_match "$WORK/err" "127.0.0.1:$PEBBLE_HTTP_PORT"
 expect_lines "$WORK/err" 1
 [ "$(readlink "$live")" = v1 ] || fail "live moved"

@@ -54,6 +54,13 @@ sed -i "s|^state-dir = .*|state-dir = $WORK/state|" "$WORK/etc/keepcert.conf"
 expect_exit 0 "$KEEPCERT" -c "$WORK/etc/keepcert.conf" install systemd
 expect_match "$WORK/out" "^ReadWritePaths=$WORK/state\$"
 expect_no_match "$WORK/out" '^StateDirectory='
+# ReadWritePaths= fails the service while the directory is missing, so --write
+# creates it (0700) and the printed unit says so.
+expect_match "$WORK/out" "mkdir -m 0700 -p $WORK/state"
+[ ! -e "$WORK/state" ] || fail "printing the units created the state directory"
+mkdir -p "$WORK/units2"
+expect_exit 0 "$KEEPCERT" -c "$WORK/etc/keepcert.conf" install systemd --write --dir "$WORK/units2"
+[ "$(stat -c %a "$WORK/state")" = 700 ] || fail "install systemd --write did not create the state directory 0700"
 
 # cron: five time fields, twice a day at a random minute, then the command.
 check_cron_line() {

@@ -68,9 +68,20 @@ serve stranger strangerleaf strangerinter.crt stranger.crt
 expect_exit 1 "$KEEPCERT" fetch --ca-bundle "$PKI/root.crt" "https://localhost:$port/"
 expect_match "$WORK/err" 'the certificate chain of localhost ends at the root CN=Stranger Root, which is not trusted'
 
+# One certificate whose issuer is no trust anchor: a missing intermediate and an
+# untrusted CA look alike, so the message names both and the option for the second.
 serve incomplete good
 expect_exit 1 "$KEEPCERT" fetch --ca-bundle "$PKI/root.crt" "https://localhost:$port/"
-expect_match "$WORK/err" 'localhost sent only its own certificate \(CN=good\), without the intermediate certificate of its issuer CN=inter.*missing'
+expect_match "$WORK/err" 'localhost sent only its own certificate \(CN=good\), whose issuer CN=inter is not among the trust anchors'
+expect_match "$WORK/err" 'give its certificate with --ca-bundle.*chain is incomplete'
+# A server whose leaf is signed by a root the system does not know, as a test CA's is.
+pki_sign direct root leaf "$year_ago" "$in_a_year" "DNS:localhost"
+serve direct direct
+expect_exit 1 "$KEEPCERT" fetch "https://localhost:$port/"
+expect_match "$WORK/err" 'issuer CN=Keepcert Test Root is not among the trust anchors.*root of a private or test CA, give its certificate with --ca-bundle'
+expect_exit 0 "$KEEPCERT" fetch --ca-bundle "$PKI/root.crt" "https://localhost:$port/"
+serve incomplete good
+expect_exit 1 "$KEEPCERT" fetch --ca-bundle "$PKI/root.crt" "https://localhost:$port/"
 
 # Each failure is one line, and a bundle that does not exist is named.
 expect_lines "$WORK/err" 1

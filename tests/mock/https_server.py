@@ -76,6 +76,7 @@ def serve_connection(conn, number, args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--bind", default="127.0.0.1", help="address to listen on, 127.0.0.1 or ::1")
     parser.add_argument("--cert", help="PEM chain to serve; plain HTTP when absent")
     parser.add_argument("--key")
     parser.add_argument("--count-file", required=True)
@@ -94,9 +95,10 @@ def main():
             context.maximum_version = ssl.TLSVersion.TLSv1_2
             context.set_ciphers(args.ciphers)
 
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in args.bind else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", args.port))
+    listener.bind((args.bind, args.port))
     listener.listen(16)
 
     count = 0

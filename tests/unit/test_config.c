@@ -29,6 +29,7 @@ static const struct {
 	{ "key = rsa-3072\n[a.example]\nkey = ec-p384\nrenew-days = 20\n", NULL },
 	{ "challenge = webroot /var/www/acme\n[web]\nnames = a.example\n", NULL },
 	{ "[web]\nnames = a.example\nchallenge = standalone [::1]:8080\n", NULL },
+	{ "[web]\nnames = a.example\nchallenge = standalone :80\n", NULL },
 	{ "[web]\nnames = a.example\nchallenge = tls-alpn 127.0.0.1:443\n", NULL },
 	{ "[web]\nnames = a.example\nchallenge = dns-hook /usr/local/bin/dns-update --zone x\n", NULL },
 	{ "[mail]\nnames = mail.example\nprobe = mail.example:993 smtp://mail.example:25 imap://[::1]:143\n",
@@ -73,19 +74,25 @@ static const struct {
 	{ "challenge = webroot\n", P ":1: key 'challenge': webroot needs a directory" },
 	{ "challenge = webroot www\n", P ":1: key 'challenge': webroot 'www' is not an absolute path" },
 	{ "challenge = http-stateless /x\n", P ":1: key 'challenge': http-stateless takes no argument" },
-	{ "challenge = standalone 80\n", P ":1: key 'challenge': '80' is not ADDR:PORT" },
+	{ "challenge = standalone 80\n", P ":1: key 'challenge': standalone '80' is invalid: give ADDR:PORT" },
 	{ "challenge = standalone 0.0.0.0:99999\n",
-	  P ":1: key 'challenge': '0.0.0.0:99999': the port is not a number from 1 to 65535" },
-	{ "challenge = tls-alpn ::1:443\n", P ":1: key 'challenge': '::1:443' is not ADDR:PORT" },
+	  P ":1: key 'challenge': standalone '0.0.0.0:99999': port 99999 is out of range 1-65535" },
+	{ "challenge = tls-alpn ::1:443\n", P ":1: key 'challenge': tls-alpn '::1:443' is invalid: write an IPv6 address in brackets" },
+	{ "challenge = standalone web:80\n", P ":1: key 'challenge': standalone 'web:80': 'web' is not a numeric IP address" },
 	{ "challenge = dns-hook\n", P ":1: key 'challenge': dns-hook needs a program" },
 	{ "renew-days = 0\n", P ":1: key 'renew-days': '0' is not a whole number from 1 to 365" },
 	{ "renew-days = 30d\n", P ":1: key 'renew-days': '30d' is not a whole number from 1 to 365" },
 	{ "lock-timeout = -5\n", P ":1: key 'lock-timeout': '-5' is not a whole number from 0 to 86400" },
 	{ "reuse-key = maybe\n", P ":1: key 'reuse-key': 'maybe' is not yes or no" },
 	{ "profile = short lived\n", P ":1: key 'profile': 'short lived' is not a profile name" },
-	{ "[a.example]\nnames = a.example a..example\n", P ":2: key 'names': 'a..example' is not a valid DNS name" },
-	{ "[a.example]\nnames = a_b.example\n", P ":2: key 'names': 'a_b.example' is not a valid DNS name: invalid character '_'" },
-	{ "[a.example]\nnames = -a.example\n", P ":2: key 'names': '-a.example' is not a valid DNS name: a label starts with '-'" },
+	{ "[a.example]\nnames = a.example a..example\n", P ":2: key 'names': a..example: empty label" },
+	{ "[a.example]\nnames = a_b.example\n", P ":2: key 'names': a_b.example: invalid character '_'" },
+	{ "[a.example]\nnames = -a.example\n", P ":2: key 'names': -a.example: a label starts or ends with a hyphen" },
+	/* The same validator as -d NAME: a non-ASCII name is named, not printed as a raw byte. */
+	{ "[a.example]\nnames = b\xc3\xbc" "cher.example.com\n",
+	    P ":2: key 'names': b\xc3\xbc" "cher.example.com: non-ASCII name; give its xn-- form" },
+	{ "[a.example]\nnames = ::ffff:127.0.0.1\n", P ":2: key 'names': ::ffff:127.0.0.1: an IPv4-mapped IPv6 address; give its IPv4 form 127.0.0.1" },
+	{ "directory = buypass\n", P ":1: key 'directory': 'buypass' is neither an https:// URL nor a known CA" },
 	{ "[a.example]\nnames = a.example A.EXAMPLE\n", P ":2: key 'names': 'a.example' is listed twice" },
 	{ "[a.example]\nnames = localhost\n", P ":2: key 'names': 'localhost' is not a fully qualified DNS name" },
 	{ "[a.example]\nprobe = a.example\n", P ":2: key 'probe': 'a.example' is not ADDR:PORT" },
@@ -118,6 +125,24 @@ TEST(config_table)
 		if (strncmp(error_text(), config_cases[i].want, strlen(config_cases[i].want)) != 0)
 			unit_fail(__FILE__, __LINE__, "case %zu: message\n    got  %s\n    want %s...", i,
 			    error_text(), config_cases[i].want);
+	}
+}
+
+/* A long value is shortened in the message, so the reason after it is never cut off. */
+TEST(config_long_name_keeps_reason)
+{
+	char text[3000];
+	struct config c;
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), "[a.example]\nnames = ");
+	memset(text + n, 'a', 2000);
+	snprintf(text + n + 2000, sizeof(text) - n - 2000, ".example\n");
+	if (CHECK_INT(config_parse(text, strlen(text), P, &c), -1)) {
+		CHECK(strstr(error_text(), "name longer than 253 characters") != NULL);
+		CHECK(strlen(error_text()) < 300);
+	} else {
+		config_free(&c);
 	}
 }
 

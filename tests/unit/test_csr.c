@@ -25,7 +25,8 @@ static const struct {
 	{ "192.0.2.1", "192.0.2.1", NULL },
 	{ "2001:DB8::1", "2001:db8::1", NULL },
 	{ "2001:db8:0:0:0:0:0:1", "2001:db8::1", NULL },
-	{ "::ffff:192.0.2.1", "::ffff:192.0.2.1", NULL },
+	/* CAs record an IPv4-mapped address as IPv4, so the certificate would lack it: refused. */
+	{ "::ffff:192.0.2.1", NULL, "an IPv4-mapped IPv6 address; give its IPv4 form 192.0.2.1" },
 	{ "::1", "::1", NULL },
 	/* 63-character label: the longest allowed. */
 	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",

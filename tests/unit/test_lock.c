@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -158,4 +159,30 @@ TEST(lock_bad_state_dir)
 	CHECK_INT(lock_acquire(&lock, path, 0), -1);
 	CHECK(strstr(error_text(), "not a directory") != NULL);
 	CHECK_INT(lock.fd, -1);
+}
+
+/* A state directory others can write is refused, one keepcert creates is 0700. */
+TEST(lock_state_dir_modes)
+{
+	char open_dir[512], fresh[512];
+	struct lock lock;
+	struct stat st;
+
+	snprintf(open_dir, sizeof(open_dir), "%s", lock_dir("world-writable"));
+	snprintf(fresh, sizeof(fresh), "%s", lock_dir("fresh/nested"));
+
+	mkdir(open_dir, 0700);
+	chmod(open_dir, 0777);
+	CHECK_INT(lock_acquire(&lock, open_dir, 0), -1);
+	CHECK(strstr(error_text(), "writable by group or others (mode 0777)") != NULL);
+	CHECK(strstr(error_text(), "chmod 0700") != NULL);
+
+	chmod(open_dir, 0750);
+	if (CHECK_INT(lock_acquire(&lock, open_dir, 0), 0))
+		lock_release(&lock);
+
+	if (CHECK_INT(lock_acquire(&lock, fresh, 0), 0))
+		lock_release(&lock);
+	CHECK_INT(stat(fresh, &st), 0);
+	CHECK_INT(st.st_mode & 07777, 0700);
 }
