@@ -182,7 +182,8 @@ cross-libc-%:
 	@[ -z '$(call cross_soft,$*)' ] || [ -f build/$*/musl/lib/musl-gcc.specs ] || cross/musl.sh $*
 
 # Every target's unit tests under qemu-user, then the integration tests
-# named by TESTS (default: cli) with $$KEEPCERT running the binary under qemu.
+# named by TESTS (default: cli and acme_pebble_issue, which obtains and
+# verifies a certificate from Pebble) with $$KEEPCERT running the binary under qemu.
 test-cross:
 	@cross/deps.sh $(ARCHS)
 	@tests/cross/run.sh $(ARCHS)

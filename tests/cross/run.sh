@@ -4,7 +4,7 @@
 # build/ARCH/keepcert and build/ARCH/unit-tests, and check with file(1)
 # that the binary is static and for the right machine. Then run the unit
 # tests under qemu emulating the CPU that cross/targets names, and the
-# integration tests named by $TESTS (default: cli) with $KEEPCERT set to
+# integration tests named by $TESTS (default: cli and acme_pebble_issue) with $KEEPCERT set to
 # build/ARCH/keepcert-qemu, a wrapper that runs the binary the same way.
 # $KEEPCERT_BINARY names the binary itself, and $KEEPCERT_TARGET the triple
 # that "keepcert version" must print. The last line is "N passed,
@@ -15,7 +15,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
 table=cross/targets
 [ $# -gt 0 ] || set -- $(awk '$1 ~ /^[a-z]/ { print $1 }' "$table")
-read -r -a tests <<< "${TESTS:-cli}"
+read -r -a tests <<< "${TESTS:-cli acme_pebble_issue}"
 
 passed=0
 failed=0
