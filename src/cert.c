@@ -203,6 +203,58 @@ read_validity(const struct asn1_elem *validity, struct cert_info *out)
 	return 0;
 }
 
+/*
+ * Name the key type of a SubjectPublicKeyInfo (RFC 5480 for EC, RFC 3279
+ * for RSA) as key_type_name() does, or leave OUT empty for any other key.
+ * Reading it from the certificate spares loading the private key, which
+ * for EC costs a point multiplication per certificate.
+ */
+static void
+read_key_type(const struct asn1_elem *spki, char *out, size_t cap)
+{
+	struct asn1 in, alg_in, rsa_in;
+	struct asn1_elem alg, oid, param, bits, rsa, n;
+	size_t modulus_bits;
+
+	out[0] = '\0';
+	asn1_enter(spki, &in);
+	if (asn1_expect(&in, ASN1_SEQUENCE, &alg) != ASN1_OK)
+		return;
+	asn1_enter(&alg, &alg_in);
+	if (asn1_expect(&alg_in, ASN1_OID, &oid) != ASN1_OK)
+		return;
+
+	if (asn1_oid_equal(&oid, OID_EC_PUBLIC_KEY, ASN1_OID_LEN(OID_EC_PUBLIC_KEY))) {
+		if (asn1_expect(&alg_in, ASN1_OID, &param) != ASN1_OK)
+			return;
+		if (asn1_oid_equal(&param, OID_P256, ASN1_OID_LEN(OID_P256)))
+			snprintf(out, cap, "%s", key_type_name(KEY_EC_P256));
+		else if (asn1_oid_equal(&param, OID_P384, ASN1_OID_LEN(OID_P384)))
+			snprintf(out, cap, "%s", key_type_name(KEY_EC_P384));
+		return;
+	}
+	if (!asn1_oid_equal(&oid, OID_RSA_ENCRYPTION, ASN1_OID_LEN(OID_RSA_ENCRYPTION)))
+		return;
+
+	/* The BIT STRING holds RSAPublicKey { modulus INTEGER, publicExponent INTEGER } after its unused-bits octet. */
+	if (asn1_expect(&in, ASN1_BIT_STRING, &bits) != ASN1_OK || bits.len < 1 || bits.data[0] != 0)
+		return;
+	rsa_in.p = bits.data + 1;
+	rsa_in.len = bits.len - 1;
+	if (asn1_expect(&rsa_in, ASN1_SEQUENCE, &rsa) != ASN1_OK)
+		return;
+	asn1_enter(&rsa, &rsa_in);
+	if (asn1_expect(&rsa_in, ASN1_INTEGER, &n) != ASN1_OK || n.len < 2)
+		return;
+	modulus_bits = (n.data[0] == 0 ? n.len - 1 : n.len) * 8;
+	if (modulus_bits == 2048)
+		snprintf(out, cap, "%s", key_type_name(KEY_RSA_2048));
+	else if (modulus_bits == 3072)
+		snprintf(out, cap, "%s", key_type_name(KEY_RSA_3072));
+	else if (modulus_bits == 4096)
+		snprintf(out, cap, "%s", key_type_name(KEY_RSA_4096));
+}
+
 /* Read the TBSCertificate fields (RFC 5280 section 4.1). */
 static int
 read_tbs(const struct asn1_elem *tbs, struct cert_info *out)
@@ -241,6 +293,7 @@ read_tbs(const struct asn1_elem *tbs, struct cert_info *out)
 	br_sha256_init(&sc);
 	br_sha256_update(&sc, e.raw, e.raw_len);
 	br_sha256_out(&sc, out->spki_hash);
+	read_key_type(&e, out->key_type, sizeof(out->key_type));
 
 	if (asn1_peek(&in, ASN1_CONTEXT(1)) && (rc = asn1_next(&in, &e)) != ASN1_OK)
 		return bad("issuerUniqueID", rc);

@@ -29,6 +29,7 @@ struct cert_info {
 	unsigned char aki[64];		/* authority key identifier keyIdentifier */
 	size_t aki_len;
 	unsigned char spki_hash[32];	/* SHA-256 of the subjectPublicKeyInfo DER */
+	char key_type[16];		/* key_type_name() of the public key; empty for other kinds */
 };
 
 /* Parse one DER certificate. Returns 0, or -1 with error_text() set. */

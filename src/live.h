@@ -17,7 +17,7 @@ struct live {
 	int present;			/* 1 when live/cert.pem holds a certificate */
 	struct cert_info info;		/* its fields */
 	char names[STORE_STATE_NAMES_MAX];	/* its names, space separated */
-	char key_type[32];		/* of live/privkey.pem; empty when unreadable */
+	char key_type[32];		/* of the live certificate's key; empty when not one keepcert makes */
 	unsigned char sha256[32];	/* of the leaf's DER, to compare with what a server sends */
 	char dir[PATH_MAX];		/* certs/NAME/live */
 };

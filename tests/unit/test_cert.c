@@ -143,6 +143,7 @@ TEST(cert_matches_its_key)
 		goto out;
 	}
 	CHECK_INT(cert_matches_key(&info, &k), 1);
+	CHECK_STR(info.key_type, key_type_name(k.type));
 	if (CHECK_INT(key_generate(&other, KEY_EC_P256), 0))
 		CHECK_INT(cert_matches_key(&info, &other), 0);
 	key_wipe(&k);
