@@ -18,6 +18,7 @@ need clang clang
 need curl curl
 need ss iproute2
 need busybox busybox
+need msmtp msmtp
 # The shell's own "time" keyword would satisfy command -v; the tests need the program.
 [ -x /usr/bin/time ] || missing="$missing time"
 [ -n "$missing" ] || exit 0
