@@ -8,6 +8,7 @@
 #include "log.h"
 #include "net.h"
 #include "probe.h"
+#include "tls.h"
 
 #define PROBE_LEAF_MAX 16384	/* bytes of the served leaf kept; a larger one fails the probe */
 #define PROBE_LINE_MAX 1024	/* bytes of one SMTP or IMAP response line */
@@ -115,40 +116,13 @@ struct probe_tls {
 	unsigned char io[BR_SSL_BUFSIZE_BIDI];
 };
 
-static const uint16_t probe_suites[] = {
-	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-};
-
+/* The same client as for the CA, with an X.509 engine that only records the leaf. */
 static void
 probe_init(struct probe_tls *p)
 {
-	static const br_hash_class *const hashes[] = {
-		&br_sha256_vtable, &br_sha384_vtable, &br_sha512_vtable,
-	};
-	br_ssl_client_context *cc = &p->client;
-	size_t i;
-
-	br_ssl_client_zero(cc);
-	br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
-	br_ssl_engine_set_suites(&cc->eng, probe_suites, sizeof(probe_suites) / sizeof(probe_suites[0]));
-	br_ssl_engine_set_default_rsavrfy(&cc->eng);
-	br_ssl_engine_set_default_ecdsa(&cc->eng);
-	br_ssl_engine_set_default_ec(&cc->eng);
-	for (i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++)
-		br_ssl_engine_set_hash(&cc->eng,
-		    (int)((hashes[i]->desc >> BR_HASHDESC_ID_OFF) & BR_HASHDESC_ID_MASK), hashes[i]);
-	br_ssl_engine_set_prf_sha256(&cc->eng, &br_tls12_sha256_prf);
-	br_ssl_engine_set_prf_sha384(&cc->eng, &br_tls12_sha384_prf);
-	br_ssl_engine_set_default_aes_gcm(&cc->eng);
-	br_ssl_engine_set_default_chapol(&cc->eng);
+	tls_engine_setup(&p->client, p->io, sizeof(p->io));
 	p->x509.vtable = &recording_vtable;
-	br_ssl_engine_set_x509(&cc->eng, &p->x509.vtable);
-	br_ssl_engine_set_buffer(&cc->eng, p->io, sizeof(p->io), 1);
+	br_ssl_engine_set_x509(&p->client.eng, &p->x509.vtable);
 }
 
 /* Drive the handshake until application data could be sent, or the engine closed. Returns 0 or -1. */

@@ -562,7 +562,11 @@ struct tls_conn {
 	unsigned char io[BR_SSL_BUFSIZE_BIDI];
 };
 
-/* TLS 1.2 suites with forward secrecy and an AEAD cipher, ChaCha20 first (fast without AES-NI). */
+/*
+ * TLS 1.2 suites with forward secrecy and an AEAD cipher, ChaCha20 first
+ * (fast without AES-NI). Only what they need is set up, so the other
+ * ciphers of BearSSL stay out of the binary.
+ */
 static const uint16_t suites[] = {
 	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
 	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
@@ -572,45 +576,56 @@ static const uint16_t suites[] = {
 	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 };
 
-/*
- * Set up the engine with only what the suites above need, so the other
- * ciphers of BearSSL stay out of the binary. Certificates signed with
- * SHA-1 or MD5 are not accepted.
- */
-static void
-init_client(struct tls_conn *t)
+/* The hashes for the handshake and for certificate signatures: no SHA-1 or MD5. */
+static const br_hash_class *const tls_hashes[] = {
+	&br_sha256_vtable, &br_sha384_vtable, &br_sha512_vtable,
+};
+
+static int
+hash_id(const br_hash_class *h)
 {
-	static const br_hash_class *const hashes[] = {
-		&br_sha256_vtable, &br_sha384_vtable, &br_sha512_vtable,
-	};
-	br_ssl_client_context *cc = &t->client;
-	br_x509_minimal_context *xc = &t->observer.minimal;
+	return (int)((h->desc >> BR_HASHDESC_ID_OFF) & BR_HASHDESC_ID_MASK);
+}
+
+/* see tls.h */
+void
+tls_engine_setup(br_ssl_client_context *cc, unsigned char *io, size_t io_len)
+{
 	size_t i;
 
 	br_ssl_client_zero(cc);
 	br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_suites(&cc->eng, suites, sizeof(suites) / sizeof(suites[0]));
-
-	br_x509_minimal_init(xc, &br_sha256_vtable, t->trust->anchors, t->trust->count);
 	br_ssl_engine_set_default_rsavrfy(&cc->eng);
 	br_ssl_engine_set_default_ecdsa(&cc->eng);
 	br_ssl_engine_set_default_ec(&cc->eng);
-	br_x509_minimal_set_rsa(xc, br_ssl_engine_get_rsavrfy(&cc->eng));
-	br_x509_minimal_set_ecdsa(xc, br_ssl_engine_get_ec(&cc->eng), br_ssl_engine_get_ecdsa(&cc->eng));
-	for (i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
-		int id = (int)((hashes[i]->desc >> BR_HASHDESC_ID_OFF) & BR_HASHDESC_ID_MASK);
-
-		br_ssl_engine_set_hash(&cc->eng, id, hashes[i]);
-		br_x509_minimal_set_hash(xc, id, hashes[i]);
-	}
-
-	t->observer.vtable = &observer_vtable;
-	br_ssl_engine_set_x509(&cc->eng, &t->observer.vtable);
+	for (i = 0; i < sizeof(tls_hashes) / sizeof(tls_hashes[0]); i++)
+		br_ssl_engine_set_hash(&cc->eng, hash_id(tls_hashes[i]), tls_hashes[i]);
 	br_ssl_engine_set_prf_sha256(&cc->eng, &br_tls12_sha256_prf);
 	br_ssl_engine_set_prf_sha384(&cc->eng, &br_tls12_sha384_prf);
 	br_ssl_engine_set_default_aes_gcm(&cc->eng);
 	br_ssl_engine_set_default_chapol(&cc->eng);
-	br_ssl_engine_set_buffer(&cc->eng, t->io, sizeof(t->io), 1);
+	br_ssl_engine_set_buffer(&cc->eng, io, io_len, 1);
+}
+
+/* Set up the engine and a chain validator over T's trust anchors that accepts no SHA-1 or MD5 signature. */
+static void
+init_client(struct tls_conn *t)
+{
+	br_ssl_client_context *cc = &t->client;
+	br_x509_minimal_context *xc = &t->observer.minimal;
+	size_t i;
+
+	tls_engine_setup(cc, t->io, sizeof(t->io));
+
+	br_x509_minimal_init(xc, &br_sha256_vtable, t->trust->anchors, t->trust->count);
+	br_x509_minimal_set_rsa(xc, br_ssl_engine_get_rsavrfy(&cc->eng));
+	br_x509_minimal_set_ecdsa(xc, br_ssl_engine_get_ec(&cc->eng), br_ssl_engine_get_ecdsa(&cc->eng));
+	for (i = 0; i < sizeof(tls_hashes) / sizeof(tls_hashes[0]); i++)
+		br_x509_minimal_set_hash(xc, hash_id(tls_hashes[i]), tls_hashes[i]);
+
+	t->observer.vtable = &observer_vtable;
+	br_ssl_engine_set_x509(&cc->eng, &t->observer.vtable);
 }
 
 static void

@@ -57,6 +57,13 @@ extern const size_t tls_root_count;
 struct tls_conn;
 
 /*
+ * Set up CC as keepcert's TLS 1.2 client (its suites, hashes and PRFs) with
+ * the buffer IO of IO_LEN bytes (BR_SSL_BUFSIZE_BIDI). The caller installs
+ * the X.509 engine.
+ */
+void tls_engine_setup(br_ssl_client_context *cc, unsigned char *io, size_t io_len);
+
+/*
  * Run a TLS handshake for HOST over the open connection NC and verify the
  * server's chain against TRUST. NC must stay open until tls_close().
  * Returns the connection, or NULL with error_text() set.
