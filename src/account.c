@@ -209,7 +209,7 @@ account_open(struct acme_client *c, struct account *acct, const struct account_o
 	if (set_paths(acct, o) != 0)
 		return -1;
 
-	/* Without a key and leave to make one there is nothing to ask the CA: say so first. */
+	/* A missing key that may not be created is a local error, so report it before connecting to the CA. */
 	if (!create && access(acct->key_path, F_OK) != 0)
 		return load_key(acct, 0, o->key_type);
 	if (acme_open(c, &ao) != 0)

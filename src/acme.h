@@ -129,7 +129,7 @@ const char *acme_status_name(enum acme_status status);
 /* 1 when URL is an https URL without spaces or control characters, of fewer than HTTP_URL_MAX bytes. */
 int acme_url_valid(const char *url);
 
-/* The CA shortcuts acme_ca_directory() knows, for messages and help. */
+/* The CA shortcuts that acme_ca_directory() resolves, for messages and help. */
 #define ACME_CA_NAMES "letsencrypt, letsencrypt-staging, zerossl, google, google-staging"
 
 /*

@@ -236,7 +236,7 @@ read_key_type(const struct asn1_elem *spki, char *out, size_t cap)
 	if (!asn1_oid_equal(&oid, OID_RSA_ENCRYPTION, ASN1_OID_LEN(OID_RSA_ENCRYPTION)))
 		return;
 
-	/* The BIT STRING holds RSAPublicKey { modulus INTEGER, publicExponent INTEGER } after its unused-bits octet. */
+	/* The BIT STRING contains RSAPublicKey { modulus INTEGER, publicExponent INTEGER } after its unused-bits octet. */
 	if (asn1_expect(&in, ASN1_BIT_STRING, &bits) != ASN1_OK || bits.len < 1 || bits.data[0] != 0)
 		return;
 	rsa_in.p = bits.data + 1;

@@ -80,7 +80,7 @@ int challenge_listen(const char *addr_port, const char *mode);
  */
 int http01_listen(struct http01_server *s, const char *addr_port);
 
-/* Add a token to answer with KEY_AUTHORIZATION. Returns 0, or -1 on an invalid token or too many. */
+/* Add a token to serve, with KEY_AUTHORIZATION as its response body. Returns 0, or -1 on an invalid token or too many. */
 int http01_add(struct http01_server *s, const char *token, const char *key_authorization);
 
 /*

@@ -344,7 +344,7 @@ cmd_revoke(struct args *a)
 	    acme_revoke(c, der.data, der.len, reason) == 0) {
 		log_notice("revoked the certificate %s", a->operands[0]);
 		if (names_live_certificate(a->operands[0]))
-			log_notice("%s: live/ still holds the revoked certificate, which clients will reject; "
+			log_notice("%s: live/ still contains the revoked certificate, which clients will reject; "
 			    "'keepcert issue' for the same names installs a new one", a->operands[0]);
 		rc = EXIT_OK;
 	} else {

@@ -24,7 +24,7 @@ enum log_level {
 	LOG_DEBUG = 7,
 };
 
-/* The most verbose level printed; LOG_NOTICE unless -v or -q changed it. */
+/* The maximum (most verbose) level printed: LOG_NOTICE unless -v or -q changed it. */
 extern int log_max_level;
 
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

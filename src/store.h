@@ -58,7 +58,7 @@ struct store_cert_files {
  */
 int store_install(const char *state_dir, const char *name, const struct store_cert_files *files);
 
-/* The longest certificate name store_check_name() accepts. */
+/* The maximum length of a certificate name that store_check_name() accepts. */
 #define STORE_NAME_MAX 64
 
 /*

@@ -71,8 +71,8 @@ cert=$WORK/state/certs/roll.test/live/cert.pem
 expect_exit 2 pebble_keepcert revoke roll.test --reason 7
 expect_exit 0 pebble_keepcert revoke roll.test --reason superseded
 [ "$(pebble_cert_status "$cert")" = Revoked ] || fail "Pebble does not report the certificate as Revoked"
-# live/ still holds it: the notice says so and how to replace it.
-expect_match "$WORK/err" 'roll.test: live/ still holds the revoked certificate.*keepcert issue'
+# live/ still contains it: the notice reports that and how to replace it.
+expect_match "$WORK/err" 'roll.test: live/ still contains the revoked certificate.*keepcert issue'
 # register --key cannot change an existing account's key: it points to rollover.
 expect_exit 2 pebble_keepcert account register --key rsa-2048
 expect_match "$WORK/err" "account rollover --key"
